@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+from config import health
+
+admin.site.site_header = "PLN 123 SOP & QA scoring"
+admin.site.site_title = "PLN 123 SOP"
+admin.site.index_title = "SOP directives and transcript scoring"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("health/", health.health, name="health"),
+    path("health/live/", health.live, name="health-live"),
+    path("admin/", admin.site.urls),
+]

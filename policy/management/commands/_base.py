@@ -1,0 +1,23 @@
+"""Shared bits of the policy and scoring commands: the acting user."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
+
+from policy.services import system_user
+
+
+def add_user_argument(parser):
+    parser.add_argument(
+        "--user",
+        default=None,
+        help="Username recorded in the history as the one who acted (default: the inactive 'system' account).",
+    )
+
+
+def acting_user(username: str | None):
+    if not username:
+        return system_user()
+    try:
+        return get_user_model().objects.get(username=username)
+    except get_user_model().DoesNotExist:
+        raise CommandError(f"No user named {username!r}.") from None

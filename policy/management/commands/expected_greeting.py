@@ -1,0 +1,51 @@
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from policy.choices import Visibility
+from policy.resolver import PolicyError, expected_greeting
+from policy.selectors import policy_snapshot
+
+
+class Command(BaseCommand):
+    help = "Print the opening greeting a CSO owes in a situation, the directive that decides it, and why."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--channel", required=True, help="voice, live_chat, email or social_media")
+        parser.add_argument("--at", required=True, help="ISO 8601 instant; without an offset it is local time")
+        parser.add_argument("--timezone", default=None, help="IANA name or WIB/WITA/WIT (default: site zone)")
+        parser.add_argument("--visibility", default=Visibility.PRIVATE, choices=Visibility.values)
+        parser.add_argument("--category", default=None, help="QA category, e.g. Informasi, Padam")
+        parser.add_argument("--cso", default=None, help="the CSO's name, to fill {nama_cso}")
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args, **options):
+        try:
+            at = dt.datetime.fromisoformat(options["at"])
+        except ValueError:
+            raise CommandError(f"--at {options['at']!r} is not an ISO 8601 date and time.") from None
+        try:
+            answer = expected_greeting(
+                policy_snapshot(),
+                channel=options["channel"],
+                at=at,
+                timezone=options["timezone"],
+                visibility=options["visibility"],
+                category=options["category"],
+                cso_name=options["cso"],
+            )
+        except PolicyError as exc:
+            raise CommandError(str(exc)) from None
+        if options["json"]:
+            self.stdout.write(json.dumps(answer.as_json(), ensure_ascii=False))
+            return
+        if answer.owed:
+            self.stdout.write(f"Owed: {answer.greeting}")
+        else:
+            self.stdout.write("No greeting is owed.")
+        if answer.rule:
+            self.stdout.write(f"Decided by: {answer.rule.reference} version {answer.rule.version}")
+        if answer.parameter:
+            self.stdout.write(f"Parameter: {answer.parameter.code}. {answer.parameter.name}")
+        self.stdout.write(f"Why: {answer.reason}")

@@ -1,0 +1,297 @@
+"""The SOP as data: baseline, directives, greeting templates, time bands, scored
+parameters and CSOs. Every model keeps a full audit history (simple-history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from policy.choices import DirectiveKind, DirectiveStatus, Element
+from policy.templating import TemplateError, validate_template
+
+
+def split_list(value: str) -> list[str]:
+    """Split a comma-separated admin field into its trimmed, non-empty items."""
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+class Channel(models.Model):
+    """A way customers reach PLN 123: ``voice`` (the 123 line), ``live_chat``,
+    ``email`` or ``social_media``. Only some channels have public posts."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+    allows_public = models.BooleanField(
+        default=False,
+        help_text="Whether transcripts on this channel may be public (wall post, comment, timeline).",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TimeZoneAlias(models.Model):
+    """A regional zone name QA uses instead of an IANA name (rule S1):
+    WIB = Asia/Jakarta, WITA = Asia/Makassar, WIT = Asia/Jayapura."""
+
+    code = models.CharField(max_length=16, unique=True)
+    iana_name = models.CharField(max_length=64)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "time zone alias"
+        verbose_name_plural = "time zone aliases"
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.iana_name})"
+
+    def clean(self):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.iana_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"iana_name": f"{self.iana_name!r} is not an IANA time zone name."}) from None
+
+
+class Directive(models.Model):
+    """An SOP document that says what a CSO must say.
+
+    ``kind=baseline`` is the standing SOP (``SOP-PLN123-STD``): per channel its
+    opening greeting, closing greeting and campaign line, and the time-of-day
+    bands of rule S6. It has no validity window and applies whenever no directive
+    does. ``kind=directive`` is a temporary change (``SOP-PLN123-HPN2023``): for a
+    validity window in *local* time and some channels it overrides the baseline
+    elements for which it has a template. Only published documents are resolved.
+    """
+
+    kind = models.CharField(max_length=16, choices=DirectiveKind.choices, default=DirectiveKind.DIRECTIVE)
+    reference = models.CharField(max_length=64, unique=True, help_text="e.g. SOP-PLN123-HPN2023")
+    title = models.CharField(max_length=300)
+    issuing_unit = models.CharField(max_length=200, blank=True)
+    memo_text = models.TextField("memo text", blank=True)
+    memo_file = models.FileField("memo file", upload_to="memos/", blank=True)
+    status = models.CharField(max_length=16, choices=DirectiveStatus.choices, default=DirectiveStatus.DRAFT)
+    priority = models.IntegerField(
+        default=0, help_text="Where two published directives overlap, the higher priority wins (rule S4)."
+    )
+    # The validity window, in the transcript's local time (rule S4): a wall-clock
+    # date and time, not an instant, so one window covers every zone.
+    valid_from_date = models.DateField("valid from (date)", null=True, blank=True)
+    valid_from_time = models.TimeField("valid from (time)", default=dt.time(0, 0))
+    valid_until_date = models.DateField("valid until (date)", null=True, blank=True)
+    valid_until_time = models.TimeField("valid until (time, inclusive)", default=dt.time(23, 59, 59))
+    channels = models.ManyToManyField(
+        Channel, blank=True, related_name="directives", help_text="Channels the directive covers."
+    )
+    # The audience rule of S5.
+    first_contact_only = models.BooleanField(
+        default=True, help_text="Owed only on a customer's first transaction (not on follow-ups in a thread)."
+    )
+    public_owed_categories = models.CharField(
+        max_length=300,
+        blank=True,
+        default="Informasi",
+        help_text="On public posts the greeting is owed only for these categories (comma-separated, "
+        "case-insensitive). Empty: never owed on public posts.",
+    )
+    # The tolerance of rule S8.
+    typo_ratio = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.10"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.5"))],
+        help_text="Typos tolerated per character in a long phrase (0.10 = about one edit in ten characters).",
+    )
+    typo_min_length = models.PositiveSmallIntegerField(
+        default=10, help_text="Phrases shorter than this many characters must match exactly."
+    )
+    forms_of_address = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Words allowed between the phrases of a greeting (comma-separated), e.g. Kak, Bapak, Ibu. "
+        "On a directive, empty means the baseline's.",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[channels])
+
+    class Meta:
+        ordering = ["kind", "-valid_from_date", "reference"]
+        constraints = [
+            models.CheckConstraint(
+                name="directive_window_complete",
+                condition=Q(kind=DirectiveKind.BASELINE)
+                | (Q(valid_from_date__isnull=False) & Q(valid_until_date__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="directive_window_ordered",
+                condition=Q(valid_from_date__isnull=True)
+                | Q(valid_until_date__isnull=True)
+                | Q(valid_until_date__gt=F("valid_from_date"))
+                | (Q(valid_until_date=F("valid_from_date")) & Q(valid_until_time__gte=F("valid_from_time"))),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} v{self.version}"
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.kind == DirectiveKind.BASELINE
+
+    @property
+    def window_start(self) -> dt.datetime | None:
+        if self.valid_from_date is None:
+            return None
+        return dt.datetime.combine(self.valid_from_date, self.valid_from_time)
+
+    @property
+    def window_end(self) -> dt.datetime | None:
+        if self.valid_until_date is None:
+            return None
+        return dt.datetime.combine(self.valid_until_date, self.valid_until_time)
+
+    def clean(self):
+        errors = {}
+        if self.kind == DirectiveKind.DIRECTIVE:
+            if self.valid_from_date is None:
+                errors["valid_from_date"] = "A directive needs the first day of its validity window."
+            if self.valid_until_date is None:
+                errors["valid_until_date"] = "A directive needs the last day of its validity window."
+        if self.window_start and self.window_end and self.window_end < self.window_start:
+            errors["valid_until_date"] = (
+                f"The window ends ({self.window_end:%Y-%m-%d %H:%M:%S}) before it starts "
+                f"({self.window_start:%Y-%m-%d %H:%M:%S})."
+            )
+        if self.kind == DirectiveKind.BASELINE and (self.valid_from_date or self.valid_until_date):
+            errors["valid_from_date"] = "The baseline has no validity window: it applies whenever no directive does."
+        if errors:
+            raise ValidationError(errors)
+
+    def public_categories(self) -> list[str]:
+        return split_list(self.public_owed_categories)
+
+
+class TimeBand(models.Model):
+    """A time-of-day word of rule S6 and the local times it covers, per baseline.
+    A band may wrap midnight (Malam 18:00-03:59)."""
+
+    baseline = models.ForeignKey(
+        Directive, on_delete=models.CASCADE, related_name="time_bands", limit_choices_to={"kind": "baseline"}
+    )
+    word = models.CharField(max_length=32, help_text="e.g. Pagi, Siang, Sore, Malam")
+    starts_at = models.TimeField(help_text="First minute of the band, local time.")
+    ends_at = models.TimeField(help_text="Last minute of the band, inclusive (may be earlier than the start).")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["baseline", "starts_at"]
+        constraints = [models.UniqueConstraint(fields=["baseline", "word"], name="timeband_unique_word")]
+
+    def __str__(self) -> str:
+        return f"{self.word} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}"
+
+
+class GreetingTemplate(models.Model):
+    """What a CSO must say for one element (opening greeting, closing greeting or
+    campaign line) under a baseline or directive, with the slots ``{waktu}`` and
+    ``{nama_cso}``. Without a channel it applies to every channel the document covers."""
+
+    directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="templates")
+    element = models.CharField(max_length=16, choices=Element.choices, default=Element.OPENING)
+    channel = models.ForeignKey(
+        Channel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Leave empty for every channel of the document.",
+    )
+    text = models.TextField(help_text="e.g. PLN 123 Selamat {waktu}, dengan {nama_cso} Bisa Dibantu")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["directive", "element", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["directive", "element", "channel"], name="template_unique_per_channel"),
+            models.UniqueConstraint(
+                fields=["directive", "element"],
+                condition=Q(channel__isnull=True),
+                name="template_unique_all_channels",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.channel.code if self.channel_id else "all channels"
+        return f"{self.get_element_display()} ({scope})"
+
+    def clean(self):
+        try:
+            validate_template(self.text)
+        except TemplateError as exc:
+            raise ValidationError({"text": str(exc)}) from None
+
+
+class ScoredParameter(models.Model):
+    """A line of the QA form, per channel, and the element it checks: parameter
+    ``1.1`` is "Menggunakan Salam Pembuka Sesuai Standar" on live chat, email and
+    voice, and "Menggunakan Kata Sapaan" on social media."""
+
+    code = models.CharField(max_length=16)
+    name = models.CharField(max_length=200)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="parameters")
+    element = models.CharField(max_length=16, choices=Element.choices, default=Element.OPENING)
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code", "channel__code"]
+        constraints = [models.UniqueConstraint(fields=["code", "channel"], name="parameter_unique_per_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.name} ({self.channel.code})"
+
+
+class CSO(models.Model):
+    """A customer service officer and the names they may use in a greeting (rule S7):
+    the full registered name, any single word of it, or a registered alias."""
+
+    cso_id = models.CharField("CSO id", max_length=32, unique=True)
+    full_name = models.CharField(max_length=200)
+    aliases = models.CharField(max_length=300, blank=True, help_text="Other names the CSO uses, comma-separated.")
+    active = models.BooleanField(default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["full_name"]
+        verbose_name = "CSO"
+        verbose_name_plural = "CSOs"
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.cso_id})"
+
+    def alias_list(self) -> list[str]:
+        return split_list(self.aliases)
