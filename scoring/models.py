@@ -1,0 +1,210 @@
+"""Transcripts, the batches that upload and score them, and the scores."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from policy.models import CSO, Channel, Directive, ScoredParameter
+from scoring.choices import BatchKind, BatchStatus, ChunkStatus, Result, Sender
+
+
+class UploadBatch(models.Model):
+    """One uploaded file of transcripts (or one rescoring request) and the scoring
+    job it starts. This row, not the broker, is the record of what is left to do:
+    its chunks say which transcripts are scored and which still wait."""
+
+    kind = models.CharField(max_length=16, choices=BatchKind.choices, default=BatchKind.UPLOAD)
+    file = models.FileField(upload_to="uploads/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField("content hash (SHA-256)", max_length=64, blank=True, db_index=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="An earlier batch whose file had exactly the same content.",
+    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    transcript_count = models.PositiveIntegerField(default=0)
+    scored_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    chunk_count = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="Transcripts that could not be scored, and why.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "upload batch"
+        verbose_name_plural = "upload batches"
+
+    def __str__(self) -> str:
+        return f"Batch {self.pk} ({self.original_name or self.get_kind_display()})"
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.transcript_count:
+            return 100 if self.status == BatchStatus.DONE else 0
+        return int(100 * (self.scored_count + self.failed_count) / self.transcript_count)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (BatchStatus.DONE, BatchStatus.INCOMPLETE)
+
+
+class Transcript(models.Model):
+    """One conversation between a customer and a CSO, as QA exported it. Uploading
+    the same id again replaces its content; its messages are never edited."""
+
+    external_id = models.CharField("transcript id", max_length=100, unique=True)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    platform = models.CharField(max_length=50, blank=True)
+    visibility = models.CharField(max_length=16, default="private")
+    category = models.CharField(max_length=100, blank=True)
+    timezone = models.CharField(max_length=64, blank=True, help_text="As uploaded; empty means the site default.")
+    cso_id = models.CharField("CSO id", max_length=32, blank=True)
+    cso_name = models.CharField("CSO name", max_length=200)
+    registered_cso = models.ForeignKey(
+        CSO, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcripts", verbose_name="registered CSO"
+    )
+    first_contact = models.BooleanField(default=True)
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When the first message was sent.")
+    content_hash = models.CharField(max_length=64)
+    last_batch = models.ForeignKey(UploadBatch, null=True, on_delete=models.SET_NULL, related_name="uploaded")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started_at", "external_id"]
+        indexes = [models.Index(fields=["cso_name"]), models.Index(fields=["started_at"])]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Message(models.Model):
+    """One message of a transcript. Immutable once stored, and kept out of the
+    history tables: a re-upload replaces the transcript's messages as a whole."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="messages")
+    position = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()
+    sent_at_raw = models.CharField("sent at (as uploaded)", max_length=64)
+    sender = models.CharField(max_length=16, choices=Sender.choices)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["transcript", "position"]
+        constraints = [models.UniqueConstraint(fields=["transcript", "position"], name="message_unique_position")]
+
+    def __str__(self) -> str:
+        return f"{self.transcript_id}#{self.position} {self.sender}"
+
+
+class ScoringChunk(models.Model):
+    """A slice of a batch that one task scores in one transaction. Workers claim it
+    with a conditional update, so two never score it at once; a claim that outlives
+    the claim timeout is taken to be a dead worker's and the sweeper queues it again."""
+
+    batch = models.ForeignKey(UploadBatch, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    transcripts = models.ManyToManyField(Transcript, related_name="chunks")
+    status = models.CharField(max_length=16, choices=ChunkStatus.choices, default=ChunkStatus.PENDING)
+    claim_token = models.CharField(max_length=64, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["batch", "index"]
+        constraints = [models.UniqueConstraint(fields=["batch", "index"], name="chunk_unique_index")]
+        indexes = [models.Index(fields=["status", "claimed_at"])]
+
+    def __str__(self) -> str:
+        return f"batch {self.batch_id} chunk {self.index}"
+
+
+class Score(models.Model):
+    """The verdict on one transcript for one scored parameter, with its provenance
+    (rule S11): the directive and the exact history version of it that decided, the
+    greeting owed, the passage that matched or came closest, and the reason.
+    Rescoring adds a new score and makes it current; old scores stay."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="scores")
+    parameter = models.ForeignKey(ScoredParameter, on_delete=models.PROTECT, related_name="scores")
+    result = models.CharField("automatic result", max_length=4, choices=Result.choices)
+    directive = models.ForeignKey(Directive, null=True, blank=True, on_delete=models.PROTECT, related_name="scores")
+    directive_version = models.PositiveIntegerField(null=True, blank=True)
+    directive_history = models.ForeignKey(
+        "policy.HistoricalDirective",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        help_text="The history row of the directive as it stood when this score was made.",
+    )
+    expected_greeting = models.TextField(blank=True)
+    matched_passage = models.TextField(blank=True)
+    passage_start = models.IntegerField(null=True, blank=True)
+    passage_end = models.IntegerField(null=True, blank=True)
+    reason = models.TextField()
+    flags = models.JSONField(default=list, blank=True)
+    local_time = models.DateTimeField(null=True, blank=True, help_text="The deciding instant (rule S3).")
+    zone_label = models.CharField(max_length=64, blank=True)
+    scorer_version = models.CharField(max_length=32)
+    scored_at = models.DateTimeField(auto_now_add=True)
+    is_current = models.BooleanField(default=True)
+    batch = models.ForeignKey(UploadBatch, null=True, on_delete=models.SET_NULL, related_name="scores")
+    chunk = models.ForeignKey(ScoringChunk, null=True, blank=True, on_delete=models.SET_NULL, related_name="scores")
+
+    class Meta:
+        ordering = ["-scored_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transcript", "parameter"], condition=Q(is_current=True), name="score_one_current"
+            ),
+        ]
+        indexes = [models.Index(fields=["is_current", "result"])]
+
+    def __str__(self) -> str:
+        return f"{self.transcript_id} {self.parameter.code}: {self.final_result}"
+
+    @property
+    def final_result(self) -> str:
+        override = self.current_override
+        return override.result if override else self.result
+
+    @property
+    def current_override(self):
+        overrides = getattr(self, "_prefetched_objects_cache", {}).get("overrides")
+        if overrides is not None:
+            return overrides[0] if overrides else None
+        return self.overrides.order_by("-created_at", "-pk").first()
+
+
+class ScoreOverride(models.Model):
+    """QA's correction of an automatic result, with a written justification. Rows
+    are only ever added: the newest is in force, the older ones are the trail."""
+
+    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="overrides")
+    result = models.CharField(max_length=4, choices=Result.choices)
+    justification = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.score} -> {self.result}"

@@ -15,6 +15,7 @@ class MessageIn:
     sent_at: dt.datetime
     sender: str  # "customer" or "cso"
     text: str
+    raw_sent_at: str = ""  # as written in the file, for provenance
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,8 @@ CELERY_BEAT_SCHEDULE = {
 # lasts before the sweeper assumes its worker died.
 SCORING_CHUNK_SIZE = env_int("PLN123_CHUNK_SIZE", 100, minimum=1)
 SCORING_CLAIM_TIMEOUT_SECONDS = env_int("PLN123_CLAIM_TIMEOUT", 600, minimum=10)
+# A chunk still pending this long after it was queued lost its message: queue it again.
+SCORING_REQUEUE_AFTER_SECONDS = env_int("PLN123_REQUEUE_AFTER", 900, minimum=10)
 
 # django-axes: lock an account/IP pair after repeated failed logins.
 AXES_FAILURE_LIMIT = env_int("PLN123_LOGIN_FAILURE_LIMIT", 5, minimum=1)

@@ -1,0 +1,120 @@
+"""The score export of the formats spec: CSV or XLSX, columns in the contract's order."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from scoring.models import Score
+
+# The contract (shared/spec/formats.md): these columns, in this order, first.
+COLUMNS = [
+    "transcript_id",
+    "channel",
+    "cso_name",
+    "parameter_code",
+    "parameter_name",
+    "result",
+    "directive",
+    "directive_version",
+    "expected_greeting",
+    "reason",
+    "flags",
+]
+# More columns are welcome after them.
+EXTRA_COLUMNS = [
+    "automatic_result",
+    "overridden",
+    "override_justification",
+    "local_time",
+    "scored_at",
+    "scorer_version",
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value) -> str:
+    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def score_row(score: Score, zone_of) -> list[str]:
+    override = score.current_override
+    local = score.local_time
+    if local is not None and score.zone_label:
+        local_text = f"{timezone.localtime(local, zone_of(score.zone_label)):%Y-%m-%d %H:%M:%S} {score.zone_label}"
+    else:
+        local_text = ""
+    values = [
+        score.transcript.external_id,
+        score.transcript.channel.code,
+        score.transcript.cso_name,
+        score.parameter.code,
+        score.parameter.name,
+        override.result if override else score.result,
+        score.directive.reference if score.directive else "",
+        score.directive_version if score.directive_version is not None else "",
+        score.expected_greeting,
+        score.reason,
+        ";".join(score.flags or []),
+        score.result,
+        "yes" if override else "no",
+        override.justification if override else "",
+        local_text,
+        timezone.localtime(score.scored_at).isoformat(timespec="seconds"),
+        score.scorer_version,
+    ]
+    return [neutralise(v) for v in values]
+
+
+def _zone_resolver():
+    """Zone labels (WITA, Asia/Jayapura) to zones, with the aliases read once."""
+    from zoneinfo import ZoneInfo
+
+    from policy.models import TimeZoneAlias
+
+    aliases = {code.upper(): iana for code, iana in TimeZoneAlias.objects.values_list("code", "iana_name")}
+    cache: dict[str, object] = {}
+
+    def resolve(label: str):
+        if label not in cache:
+            try:
+                cache[label] = ZoneInfo(aliases.get(label.upper(), label))
+            except (ValueError, KeyError, OSError):  # a label that no longer resolves: the site zone
+                cache[label] = timezone.get_current_timezone()
+        return cache[label]
+
+    return resolve
+
+
+def render_scores(scores: Iterable[Score], fmt: str) -> bytes:
+    """The export as bytes, ``fmt`` being ``csv`` or ``xlsx``."""
+    header = COLUMNS + EXTRA_COLUMNS
+    zone_of = _zone_resolver()
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        for score in scores:
+            writer.writerow(score_row(score, zone_of))
+        return buffer.getvalue().encode("utf-8")
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("scores")
+        sheet.append(header)
+        for score in scores:
+            sheet.append(score_row(score, zone_of))
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue()
+    raise ValueError(f"unknown export format {fmt!r} (csv or xlsx)")
+
+
+def format_for_path(path: str) -> str:
+    return "xlsx" if path.lower().endswith(".xlsx") else "csv"

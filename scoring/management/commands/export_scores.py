@@ -1,0 +1,28 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from scoring.exports import format_for_path, render_scores
+from scoring.models import UploadBatch
+from scoring.selectors import current_scores
+
+
+class Command(BaseCommand):
+    help = "Write the latest score of every transcript (of one batch with --batch) to a .csv or .xlsx file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", metavar="PATH")
+        parser.add_argument("--batch", type=int, default=None, metavar="ID")
+
+    def handle(self, *args, path, batch, **options):
+        source = None
+        if batch is not None:
+            source = UploadBatch.objects.filter(pk=batch).first()
+            if source is None:
+                raise CommandError(f"There is no batch {batch}.")
+        scores = current_scores(batch=source)
+        target = Path(path)
+        if not target.parent.exists():
+            raise CommandError(f"The folder {target.parent} does not exist.")
+        target.write_bytes(render_scores(scores.iterator(chunk_size=500), format_for_path(path)))
+        self.stdout.write(f"wrote {scores.count()} score(s) to {target}")

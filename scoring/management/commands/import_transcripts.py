@@ -1,0 +1,64 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from policy.management.commands._base import acting_user, add_user_argument
+from scoring import services
+from scoring.types import UploadInvalid
+
+
+class Command(BaseCommand):
+    help = (
+        "Validate transcript files (.jsonl, .json, .csv, .xlsx), store them and queue them for scoring; "
+        "prints the batch id. With --inline, score them in this process and return when done."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("--inline", action="store_true", help="score in this process instead of the workers")
+        add_user_argument(parser)
+
+    def handle(self, *args, paths, inline, user, **options):
+        user = acting_user(user)
+        files = []
+        for raw in paths:
+            path = Path(raw)
+            if not path.is_file():
+                raise CommandError(f"{raw}: no such file.")
+            files.append((path, path.read_bytes()))
+        # Every file is checked before any is stored: a bad file stores nothing.
+        problems = []
+        for path, content in files:
+            try:
+                services.batch_validate(filename=path.name, content=content)
+            except UploadInvalid as exc:
+                problems.extend(f"{path}: {error}" for error in exc.errors)
+        if problems:
+            for line in problems:
+                self.stderr.write(line)
+            raise CommandError(f"{len(problems)} problem(s) found; nothing was stored. Fix the file(s) and run again.")
+        batches = []
+        with transaction.atomic():
+            for path, content in files:
+                batches.append(
+                    services.batch_ingest(filename=path.name, content=content, user=user, enqueue=not inline)
+                )
+        for batch in batches:
+            if batch.duplicate_of_id:
+                self.stdout.write(f"note: {batch.original_name}: {batch.note}")
+            if inline:
+                batch = services.batch_score_inline(batch=batch)
+                self.stdout.write(
+                    f"batch {batch.pk}: {batch.original_name}: {batch.transcript_count} transcript(s), "
+                    f"{batch.scored_count} scored, {batch.failed_count} failed ({batch.get_status_display()})"
+                )
+                for error in batch.errors:
+                    self.stderr.write(f"  {error.get('transcript')}: {error.get('error')}")
+            else:
+                self.stdout.write(
+                    f"batch {batch.pk}: {batch.original_name}: "
+                    f"{batch.transcript_count} transcript(s) queued for scoring"
+                )
+        if inline and any(b.failed_count for b in batches):
+            raise CommandError("Some transcripts could not be scored; see above.")

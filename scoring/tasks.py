@@ -1,0 +1,39 @@
+"""Celery tasks: thin. They carry ids, call a service, and exit quietly when the
+work is gone or someone else's. The database, not the broker, records the work."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from celery import shared_task
+from django.db import OperationalError
+
+from scoring import services
+
+logger = logging.getLogger(__name__)
+
+
+def _worker_name(task) -> str:
+    return f"{task.request.hostname or socket.gethostname()}:{os.getpid()}"
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
+def score_chunk(self, chunk_id: int) -> None:
+    """Claim and score one chunk of a batch."""
+    token = services.chunk_claim(chunk_id=chunk_id, worker=_worker_name(self))
+    if token is None:
+        return  # done already, or a live worker holds it
+    try:
+        services.chunk_score(chunk_id=chunk_id, token=token)
+    except OperationalError as exc:
+        # A locked or restarting database: give the chunk back and try again later.
+        services.chunk_release(chunk_id=chunk_id, token=token, error=str(exc))
+        raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 60)) from None
+
+
+@shared_task
+def sweep_chunks() -> dict:
+    """Queue again the chunks whose worker died or whose message was lost."""
+    return services.chunks_sweep()
