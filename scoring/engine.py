@@ -38,6 +38,7 @@ _TOKEN_RE = re.compile(r"[^\W_]+")
 # template's fixed text is there; below it, the CSO said something else entirely.
 _PRESENCE_SHARE = 0.5
 _MAX_NAME_WORDS = 4
+_MAX_INTRUSION = 3
 
 
 # --- text ----------------------------------------------------------------------------
@@ -83,6 +84,9 @@ class Part:
     @property
     def size(self) -> int:
         return len(" ".join(self.words))
+
+
+_INTRUSION = Part("intrusion")
 
 
 def compile_template(text: str) -> tuple[Part, ...]:
@@ -184,6 +188,13 @@ def _compare_phrase(element: Part, window: tuple[str, ...], ctx: Context) -> str
     return None
 
 
+_OUTCOME_COST = {"ok": (0, 0, 0), "typo": (0, 0, 1), "garbled": (1, 1, 0)}
+
+
+def _add(cost: tuple[int, int, int], errors: int, garbled: int, typos: int) -> tuple[int, int, int]:
+    return cost[0] + errors, cost[1] + garbled, cost[2] + typos
+
+
 def match_template(elements: tuple[Part, ...], text: str, ctx: Context) -> Match:
     """The best alignment of the template with one passage of the text.
 
@@ -196,11 +207,13 @@ def match_template(elements: tuple[Part, ...], text: str, ctx: Context) -> Match
     tokens = tokenize(text)
     words = [t.norm for t in tokens]
     n, m = len(elements), len(words)
-    inf = (10**6, 0)
+    # Cost: (errors, garbled phrases, typos); fewer errors first, then the
+    # reading that names a precise error rather than a garbled phrase.
+    inf = (10**6, 0, 0)
     best = [[inf] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     for j in range(m + 1):
-        best[0][j] = (0, 0)
+        best[0][j] = (0, 0, 0)
 
     def relax(i, j, cost, prev):
         if cost < best[i][j]:
@@ -212,19 +225,27 @@ def match_template(elements: tuple[Part, ...], text: str, ctx: Context) -> Match
             cost = best[i][j]
             if cost == inf:
                 continue
-            if 0 < i < n and j < m and words[j] in ctx.forms_of_address:
-                relax(i, j + 1, cost, (i, j, None))
+            if 0 < i < n and j < m:
+                if words[j] in ctx.forms_of_address:
+                    relax(i, j + 1, cost, (i, j, None))
+                else:
+                    # Words inside the greeting that do not belong there: one error.
+                    for k in range(1, _MAX_INTRUSION + 1):
+                        if j + k > m:
+                            break
+                        said = text[tokens[j].start : tokens[j + k - 1].end]
+                        relax(i, j + k, _add(cost, 1, 0, 0), (i, j, Step(_INTRUSION, "intrusion", j, j + k, said)))
             if i == n:
                 continue
             element = elements[i]
-            relax(i + 1, j, (cost[0] + 1, cost[1]), (i, j, Step(element, "missing", j, j)))
+            relax(i + 1, j, _add(cost, 1, 0, 0), (i, j, Step(element, "missing", j, j)))
             for outcome, k in _element_options(element, words, j, ctx):
-                extra = (0, 1) if outcome == "typo" else ((0, 0) if outcome == "ok" else (1, 0))
+                extra = _OUTCOME_COST.get(outcome, (1, 0, 0))
                 said = text[tokens[j].start : tokens[j + k - 1].end] if k else ""
                 relax(
                     i + 1,
                     j + k,
-                    (cost[0] + extra[0], cost[1] + extra[1]),
+                    _add(cost, *extra),
                     (i, j, Step(element, outcome, j, j + k, said)),
                 )
     end_j = min(range(m + 1), key=lambda j: best[n][j])
@@ -240,7 +261,7 @@ def match_template(elements: tuple[Part, ...], text: str, ctx: Context) -> Match
         i, j = pi, pj
     steps.reverse()
     cost = best[n][end_j]
-    return Match(cost=cost[0], typos=cost[1], steps=steps, tokens=tokens, text=text)
+    return Match(cost=cost[0], typos=cost[2], steps=steps, tokens=tokens, text=text)
 
 
 def _element_options(element: Part, words: list[str], j: int, ctx: Context):
@@ -250,6 +271,9 @@ def _element_options(element: Part, words: list[str], j: int, ctx: Context):
         for k in (size, size - 1, size + 1):
             if 1 <= k and j + k <= m:
                 outcome = _compare_phrase(element, tuple(words[j : j + k]), ctx)
+                # Other words where a phrase of several words belongs: the phrase is garbled.
+                if outcome is None and size > 1 and k > 1:
+                    outcome = "garbled"
                 if outcome:
                     yield outcome, k
     elif element.kind == "waktu":
@@ -329,10 +353,14 @@ def _describe(step: Step, expectation: Expectation, cso_name: str) -> str:
     element = step.element
     if step.outcome == "missing":
         if element.kind == "phrase":
-            return f'missing phrase "{element.label}"'
+            return f'missing phrase "{element.label}" (S8)'
         if element.kind == "waktu":
             return f'no time-of-day word: {_when(expectation)} needs "{expectation.band.word}" (S6)'
         return "no CSO name where the greeting needs one (S7)"
+    if step.outcome == "garbled":
+        return f'wrote "{step.said}" where the greeting has "{element.label}" (S8)'
+    if step.outcome == "intrusion":
+        return f'"{step.said}" stands inside the greeting, where only a form of address may (S8)'
     if step.outcome == "wrong_number":
         return f'wrote "{step.said}" where the greeting has "{element.label}": numbers must be exact (S8)'
     if step.outcome == "wrong_band":

@@ -32,3 +32,41 @@ def current_scores(*, batch: UploadBatch | None = None) -> QuerySet[Score]:
 
 def batch_transcripts(batch: UploadBatch) -> QuerySet[Transcript]:
     return Transcript.objects.filter(chunks__batch=batch).distinct()
+
+
+# --- for the QA admin pages ------------------------------------------------------------
+
+
+def batch_chunk_summary(batch: UploadBatch) -> dict[str, int]:
+    """How many of the batch's chunks are pending, claimed, done and failed."""
+    from django.db.models import Count
+
+    from scoring.choices import ChunkStatus
+
+    counts = dict(batch.chunks.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    return {status: counts.get(status, 0) for status in ChunkStatus.values}
+
+
+def zone_named(label: str):
+    """The zone a transcript's ``timezone`` or a score's ``zone_label`` names (WITA,
+    Asia/Jayapura, blank for the site default); the site zone when it no longer resolves."""
+    from django.utils import timezone as djtz
+
+    from scoring.parsers import resolve_zone
+
+    aliases = {code.upper(): iana for code, iana in TimeZoneAlias.objects.values_list("code", "iana_name")}
+    try:
+        return resolve_zone(label, zone_aliases=aliases, default=settings.TIME_ZONE)
+    except LookupError:
+        return djtz.get_current_timezone()
+
+
+def transcript_first_cso_turn(transcript: Transcript) -> str:
+    """The CSO's first turn (rule S2) joined exactly as the engine joins it, so a
+    score's ``passage_start``/``passage_end`` index into this text."""
+    from scoring import engine
+    from scoring.services import transcript_to_input
+
+    zone = zone_named(transcript.timezone)
+    turns = engine.cso_turns(engine.ordered_messages(transcript_to_input(transcript), zone))
+    return "\n".join(message.text for _, message in turns[0]) if turns else ""
