@@ -1,6 +1,17 @@
+from pathlib import Path
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class ScoringConfig(AppConfig):
     name = "scoring"
     verbose_name = "Transcript scoring"
+
+    def ready(self):
+        # The embedded broker keeps its queue in folders; web and worker both need them.
+        if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+            for key in ("data_folder_in", "data_folder_out", "control_folder"):
+                folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(key)
+                if folder:
+                    Path(folder).mkdir(parents=True, exist_ok=True)
