@@ -74,6 +74,28 @@ def _reset_pools(app) -> None:
 def start_worker(
     *, name: str, broker_url: str, var_dir: Path, log: Path, concurrency: int = 2, extra_env: dict | None = None
 ) -> subprocess.Popen:
+    return _start(
+        [
+            "worker",
+            "-l",
+            "info",
+            "-Q",
+            "scoring",
+            "-n",
+            f"{name}@%h",
+            "--concurrency",
+            str(concurrency),
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        broker_url=broker_url,
+        var_dir=var_dir,
+        log=log,
+        extra_env=extra_env,
+    )
+
+
+def _start(args: list[str], *, broker_url: str, var_dir: Path, log: Path, extra_env: dict | None) -> subprocess.Popen:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -90,26 +112,20 @@ def start_worker(
         }
     )
     env.update(extra_env or {})
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "-l",
-        "info",
-        "-Q",
-        "scoring",
-        "-n",
-        f"{name}@%h",
-        "--concurrency",
-        str(concurrency),
-        "--without-gossip",
-        "--without-mingle",
-    ]
+    command = [sys.executable, "-m", "celery", "-A", "config", *args]
     handle = open(log, "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def start_beat(*, broker_url: str, var_dir: Path, log: Path, extra_env: dict | None = None) -> subprocess.Popen:
+    """The periodic scheduler that sends the sweeper task."""
+    return _start(
+        ["beat", "-l", "info", "-s", str(var_dir / "beat-schedule"), "--pidfile="],
+        broker_url=broker_url,
+        var_dir=var_dir,
+        log=log,
+        extra_env=extra_env,
+    )
 
 
 def stop_worker(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 20) -> None:

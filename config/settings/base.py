@@ -99,6 +99,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        "polling_interval": 0.5,
     }
     if CELERY_BROKER_URL.startswith("filesystem://")
     else {
@@ -116,8 +117,12 @@ CELERY_TASK_DEFAULT_QUEUE = "scoring"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = TIME_ZONE
+# The sweeper: how often it looks for chunks a dead worker or a lost message left.
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stale-chunks": {"task": "scoring.tasks.sweep_chunks", "schedule": 60.0},
+    "sweep-stale-chunks": {
+        "task": "scoring.tasks.sweep_chunks",
+        "schedule": float(env_int("PLN123_SWEEP_INTERVAL", 60, minimum=1)),
+    },
 }
 
 # Scoring: how many transcripts one task scores, and how long a claim on a chunk

@@ -1,0 +1,415 @@
+"""The policy admin: thin ModelAdmins whose writes go through policy.services, with
+a reason on every change, field-by-field history, import/export and the greeting
+preview. Views with their own pages live in policy.views."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, JSON, XLSX
+from simple_history.admin import SimpleHistoryAdmin
+
+from policy import views
+from policy.choices import DirectiveKind, DirectiveStatus
+from policy.forms import (
+    ChangeReasonForm,
+    DirectiveAdminForm,
+    DirectiveChildFormSet,
+    GreetingTemplateAdminForm,
+    GreetingTemplateFormSet,
+    TimeBandAdminForm,
+    WithdrawForm,
+)
+from policy.models import CSO, Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand, TimeZoneAlias
+from policy.resources import (
+    IMPORT_HELP,
+    ChannelResource,
+    CSOResource,
+    DirectiveResource,
+    GreetingTemplateResource,
+    ScoredParameterResource,
+    TimeBandResource,
+)
+from policy.services import (
+    directive_overlap_warnings,
+    directive_publish,
+    directive_record_change,
+    directive_validate_scope,
+    directive_withdraw,
+    stamp,
+)
+
+CREATED_REASON = "Created in admin"
+DELETED_REASON = "Deleted in admin"
+
+
+def automatic_reason(changed: list[str]) -> str:
+    return "Changed in admin: " + ", ".join(changed) if changed else "Saved in admin (no field changed)"
+
+
+def error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+class ReasonedHistoryAdmin(SimpleHistoryAdmin):
+    """Every change made here carries the acting user and a reason in the history,
+    and the history page lists, per row, the fields changed old -> new."""
+
+    form = ChangeReasonForm
+
+    def change_reason(self, form, change: bool, extra_changes: list[str] = ()) -> str:
+        written = form.written_reason() if hasattr(form, "written_reason") else ""
+        if written:
+            return written
+        if not change:
+            return CREATED_REASON
+        return automatic_reason([*form.content_changed(), *extra_changes])
+
+    def save_model(self, request, obj, form, change):
+        stamp(obj, user=request.user, reason=self.change_reason(form, change))
+        obj.save()
+
+    def delete_model(self, request, obj):
+        stamp(obj, user=request.user, reason=DELETED_REASON)
+        obj.delete()
+
+    def delete_queryset(self, request, queryset):
+        # One by one, so each deletion leaves a history row with who and why.
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class ImportExportHistoryAdmin(ImportExportMixin, ReasonedHistoryAdmin):
+    formats = [CSV, XLSX, JSON]
+    import_error_display = ("message",)
+    import_template_name = "admin/policy/import.html"
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        context["import_help"] = IMPORT_HELP
+        return context
+
+
+# --- Channel, zone aliases, CSOs, scored parameters ----------------------------------
+
+
+@admin.register(Channel)
+class ChannelAdmin(ImportExportHistoryAdmin):
+    resource_classes = [ChannelResource]
+    list_display = ("code", "name", "allows_public")
+    search_fields = ("code", "name")
+
+
+@admin.register(TimeZoneAlias)
+class TimeZoneAliasAdmin(ReasonedHistoryAdmin):
+    list_display = ("code", "iana_name")
+    search_fields = ("code", "iana_name")
+
+
+@admin.register(ScoredParameter)
+class ScoredParameterAdmin(ImportExportHistoryAdmin):
+    resource_classes = [ScoredParameterResource]
+    list_display = ("code", "name", "channel", "element", "active")
+    list_filter = ("channel", "element", "active")
+    search_fields = ("code", "name", "channel__code")
+    list_select_related = ("channel",)
+
+
+@admin.register(CSO)
+class CSOAdmin(ImportExportHistoryAdmin):
+    resource_classes = [CSOResource]
+    list_display = ("cso_id", "full_name", "aliases", "active")
+    list_filter = ("active",)
+    search_fields = ("cso_id", "full_name", "aliases")
+
+
+# --- templates and bands: part of a directive's content -------------------------------
+
+
+class DirectiveContentAdmin(ImportExportHistoryAdmin):
+    """A template or band edited on its own page: a change is a new version of its directive."""
+
+    parent_field = "directive"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.record_parent_change(request, obj, obj._change_reason)
+
+    def delete_model(self, request, obj):
+        parent = getattr(obj, self.parent_field)
+        super().delete_model(request, obj)
+        self.record_parent_change(request, obj, f"{DELETED_REASON}: {obj}", parent=parent)
+
+    def record_parent_change(self, request, obj, reason, parent=None):
+        parent = parent or getattr(obj, self.parent_field)
+        parent.refresh_from_db()
+        directive_record_change(directive=parent, user=request.user, reason=f"{obj}: {reason}")
+
+
+@admin.register(GreetingTemplate)
+class GreetingTemplateAdmin(DirectiveContentAdmin):
+    resource_classes = [GreetingTemplateResource]
+    form = GreetingTemplateAdminForm
+    list_display = ("directive", "element", "channel", "text")
+    list_filter = ("element", "channel", "directive__kind", "directive__status")
+    search_fields = ("text", "directive__reference")
+    list_select_related = ("directive", "channel")
+
+
+@admin.register(TimeBand)
+class TimeBandAdmin(DirectiveContentAdmin):
+    resource_classes = [TimeBandResource]
+    form = TimeBandAdminForm
+    parent_field = "baseline"
+    list_display = ("word", "starts_at", "ends_at", "baseline")
+    list_filter = ("baseline",)
+    search_fields = ("word", "baseline__reference")
+
+
+# --- directives ---------------------------------------------------------------------
+
+
+class GreetingTemplateInline(admin.TabularInline):
+    model = GreetingTemplate
+    formset = GreetingTemplateFormSet
+    fields = ("element", "channel", "text")
+    extra = 0
+    verbose_name_plural = "greeting templates (empty channel: every channel of the document)"
+
+
+class TimeBandInline(admin.TabularInline):
+    model = TimeBand
+    fk_name = "baseline"
+    formset = DirectiveChildFormSet
+    fields = ("word", "starts_at", "ends_at")
+    extra = 0
+    verbose_name_plural = "time-of-day bands (rule S6)"
+
+
+@admin.register(Directive)
+class DirectiveAdmin(ImportExportHistoryAdmin):
+    """The baseline and the directives, told apart by the ``kind`` filter."""
+
+    resource_classes = [DirectiveResource]
+    form = DirectiveAdminForm
+    inlines = [GreetingTemplateInline, TimeBandInline]
+    list_display = ("reference", "kind", "status", "window", "channel_codes", "priority", "version", "preview")
+    list_filter = ("kind", "status", "channels")
+    search_fields = ("reference", "title", "issuing_unit", "memo_text")
+    filter_horizontal = ("channels",)
+    actions = ["publish_selected", "withdraw_selected"]
+    history_list_display = ["version", "status"]
+    object_history_template = "admin/policy/directive/object_history.html"
+    change_form_template = "admin/policy/directive/change_form.html"
+    import_export_change_list_template = "admin/policy/directive/change_list.html"
+    readonly_fields = (
+        "status",
+        "version",
+        "published_at",
+        "published_by",
+        "withdrawn_at",
+        "withdrawn_by",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("kind", "reference", "title", "issuing_unit", "status", "version", "priority")}),
+        (
+            "Validity window (local time of the transcript, rule S4; empty on the baseline)",
+            {"fields": (("valid_from_date", "valid_from_time"), ("valid_until_date", "valid_until_time"), "channels")},
+        ),
+        ("Who owes it (rule S5)", {"fields": ("first_contact_only", "public_owed_categories")}),
+        ("Matching tolerance (rule S8)", {"fields": ("typo_ratio", "typo_min_length", "forms_of_address")}),
+        ("Memo", {"fields": ("memo_text", "memo_file"), "classes": ("collapse",)}),
+        (
+            "Publication",
+            {
+                "fields": ("published_at", "published_by", "withdrawn_at", "withdrawn_by", "created_at", "updated_at"),
+                "classes": ("collapse",),
+            },
+        ),
+        ("Why", {"fields": ("change_reason",)}),
+    )
+
+    # --- list --------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("channels")
+
+    @admin.display(description="window (local time)")
+    def window(self, obj):
+        if obj.is_baseline:
+            return "standing"
+        if obj.window_start is None or obj.window_end is None:
+            return "-"
+        return f"{obj.window_start:%Y-%m-%d %H:%M} to {obj.window_end:%Y-%m-%d %H:%M}"
+
+    @admin.display(description="channels")
+    def channel_codes(self, obj):
+        if obj.is_baseline:
+            return "all"
+        return ", ".join(c.code for c in obj.channels.all()) or "-"
+
+    @admin.display(description="preview")
+    def preview(self, obj):
+        url = reverse("admin:policy_directive_preview") + f"?directive={obj.pk}"
+        return format_html('<a href="{}">Preview greeting</a>', url)
+
+    # --- form ----------------------------------------------------------------------
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("kind")  # a directive does not become the baseline, nor back
+        return fields
+
+    def get_inline_instances(self, request, obj=None):
+        # Bands belong to the baseline only.
+        return [
+            inline
+            for inline in super().get_inline_instances(request, obj)
+            if not isinstance(inline, TimeBandInline) or (obj is not None and obj.kind == DirectiveKind.BASELINE)
+        ]
+
+    # --- save: one version and one history row per admin save ---------------------------
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Saved once in save_related, by directive_record_change, after the channels
+            # and inline templates: one new version, one history row.
+            return
+        stamp(obj, user=request.user, reason=self.change_reason(form, change))
+        obj.save()
+
+    def save_related(self, request, form, formsets, change):
+        directive = form.instance
+        inline_changes = [str(fs.model._meta.verbose_name_plural) for fs in formsets if fs.has_changed()]
+        reason = self.change_reason(form, change, inline_changes)
+        form._history_reason = reason
+        content_changed = bool(form.content_changed() or inline_changes)
+        if change:
+            directive.skip_history_when_saving = True
+        try:
+            form.save_m2m()
+        finally:
+            if change:
+                del directive.skip_history_when_saving
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+        if change and content_changed:
+            directive_record_change(directive=directive, user=request.user, reason=reason)
+        self.warn_after_save(request, directive)
+
+    def save_formset(self, request, form, formset, change):
+        reason = getattr(form, "_history_reason", None) or self.change_reason(form, change)
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            stamp(obj, user=request.user, reason=reason)
+            obj.delete()
+        for obj in instances:
+            stamp(obj, user=request.user, reason=reason)
+            obj.save()
+        formset.save_m2m()
+
+    def warn_after_save(self, request, directive):
+        if directive.kind != DirectiveKind.DIRECTIVE:
+            return
+        if directive.status == DirectiveStatus.DRAFT:
+            for problem in directive_validate_scope(directive=directive):
+                messages.warning(request, f"Before {directive.reference} can be published: {problem}")
+        elif directive.status == DirectiveStatus.PUBLISHED:
+            for warning in directive_overlap_warnings(directive=directive):
+                messages.warning(request, warning)
+
+    # --- publish and withdraw ---------------------------------------------------------
+
+    @admin.action(description="Publish selected directives", permissions=["change"])
+    def publish_selected(self, request, queryset):
+        for directive in queryset:
+            self.publish_one(request, directive, reason="")
+
+    def publish_one(self, request, directive, *, reason: str) -> bool:
+        try:
+            with transaction.atomic():
+                warnings = directive_publish(directive=directive, user=request.user, reason=reason)
+        except ValidationError as exc:
+            directive.refresh_from_db()
+            self.message_user(request, f"{directive.reference} was not published: {error_text(exc)}", messages.ERROR)
+            return False
+        self.message_user(request, f"{directive.reference} v{directive.version} is published.", messages.SUCCESS)
+        for warning in warnings:
+            self.message_user(request, warning, messages.WARNING)
+        return True
+
+    @admin.action(description="Withdraw selected directives (asks why)", permissions=["change"])
+    def withdraw_selected(self, request, queryset):
+        form = WithdrawForm(request.POST if "confirm" in request.POST else None)
+        if form.is_valid():
+            for directive in queryset:
+                self.withdraw_one(request, directive, reason=form.cleaned_data["reason"])
+            return None  # back to the list
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Withdraw directives",
+            "opts": self.model._meta,
+            "queryset": queryset,
+            "form": form,
+            "action": "withdraw_selected",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/policy/directive/withdraw_confirmation.html", context)
+
+    def withdraw_one(self, request, directive, *, reason: str) -> bool:
+        try:
+            with transaction.atomic():
+                directive_withdraw(directive=directive, user=request.user, reason=reason)
+        except ValidationError as exc:
+            directive.refresh_from_db()
+            self.message_user(request, f"{directive.reference} was not withdrawn: {error_text(exc)}", messages.ERROR)
+            return False
+        self.message_user(request, f"{directive.reference} is withdrawn.", messages.SUCCESS)
+        return True
+
+    # --- extra pages ---------------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("preview/", wrap(self.preview_view), name="policy_directive_preview"),
+            path("<path:object_id>/publish/", wrap(self.publish_view), name="policy_directive_publish"),
+            path("<path:object_id>/withdraw/", wrap(self.withdraw_view), name="policy_directive_withdraw"),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request):
+        return views.directive_preview(request, model_admin=self)
+
+    def publish_view(self, request, object_id):
+        return views.directive_publish_view(request, model_admin=self, object_id=object_id)
+
+    def withdraw_view(self, request, object_id):
+        return views.directive_withdraw_view(request, model_admin=self, object_id=object_id)
+
+    def revert_disabled(self, request, obj=None):
+        # A revert from the history page would bypass the inlines and the version
+        # number; an old version is restored by editing the directive.
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            self.message_user(
+                request, "Restore an old version by editing the directive, so it gets a new version.", messages.ERROR
+            )
+            return HttpResponseRedirect(reverse("admin:policy_directive_history", args=[object_id]))
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        extra_context = {**(extra_context or {}), "content_history": views.content_history(object_id)}
+        return super().history_view(request, object_id, extra_context=extra_context)

@@ -1,0 +1,195 @@
+"""Admin forms of the policy: every change carries a reason, and the preview form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+
+from policy.choices import DirectiveKind, DirectiveStatus, Element, Visibility
+from policy.models import CSO, Channel, Directive
+
+PUBLISHED_REASON_REQUIRED = "Say why you change a published directive."
+REASON_HELP = (
+    "Why you make this change; it is kept in the history with your name. "
+    "Left empty, the history lists the fields you changed. Required to change a published directive."
+)
+
+
+def is_published(directive: Directive | None) -> bool:
+    """Whether the stored document is published (what its status was before this edit)."""
+    return bool(directive is not None and directive.pk and directive.status == DirectiveStatus.PUBLISHED)
+
+
+class ChangeReasonForm(forms.ModelForm):
+    """A model form with the reason of the change, which is not a model field."""
+
+    change_reason = forms.CharField(
+        label="Reason for this change",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=REASON_HELP,
+    )
+
+    def content_changed(self) -> list[str]:
+        return [name for name in self.changed_data if name != "change_reason"]
+
+    def written_reason(self) -> str:
+        return (self.cleaned_data.get("change_reason") or "").strip()
+
+    def published_parent(self) -> Directive | None:
+        """The published directive this object belongs to, if any (its changes need a reason)."""
+        return None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.content_changed() and not self.written_reason():
+            if is_published(self.published_parent()):
+                self.add_error("change_reason", PUBLISHED_REASON_REQUIRED)
+        return cleaned
+
+
+class DirectiveAdminForm(ChangeReasonForm):
+    """The directive's admin form (the ModelAdmin names its fields)."""
+
+    def published_parent(self):
+        return Directive.objects.filter(pk=self.instance.pk).first()
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The inline formsets validate after this form; they read what it decided
+        # (the reason, the channels) from the shared instance.
+        self.instance._admin_change_reason = self.written_reason() if hasattr(self, "cleaned_data") else ""
+        if "channels" in getattr(self, "cleaned_data", {}):
+            self.instance._admin_channels = list(self.cleaned_data["channels"])
+
+
+class ChildOfDirectiveForm(ChangeReasonForm):
+    """A greeting template or time band edited on its own page."""
+
+    parent_field = "directive"
+
+    def published_parent(self):
+        # The stored parent (moving an object off a published directive changes it too),
+        # else the one chosen in the form.
+        parent_id = getattr(self.instance, f"{self.parent_field}_id", None)
+        if parent_id is None and self.cleaned_data.get(self.parent_field) is not None:
+            parent_id = self.cleaned_data[self.parent_field].pk
+        return Directive.objects.filter(pk=parent_id).first() if parent_id else None
+
+
+class GreetingTemplateAdminForm(ChildOfDirectiveForm):
+    parent_field = "directive"
+
+
+class TimeBandAdminForm(ChildOfDirectiveForm):
+    parent_field = "baseline"
+
+
+class _ScopeProxy:
+    """The directive as the form will save it, shaped for services.directive_validate_scope
+    (``channels.all()``, ``templates.select_related()``) so the check runs before the save."""
+
+    class _Rows(list):
+        def all(self):
+            return self
+
+        def select_related(self, *args):
+            return self
+
+    def __init__(self, directive: Directive, channels, templates):
+        self.kind = directive.kind
+        self.reference = directive.reference
+        self.channels = self._Rows(channels)
+        self.templates = self._Rows(templates)
+
+
+class DirectiveChildFormSet(BaseInlineFormSet):
+    """Inline templates and bands: a change of a published directive needs a reason."""
+
+    def surviving_instances(self):
+        out = []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            if form.instance.pk is None and not form.has_changed():
+                continue
+            out.append(form.instance)
+        return out
+
+    def clean(self):
+        super().clean()
+        directive = self.instance
+        if not self.has_changed() or not hasattr(directive, "_admin_change_reason"):
+            return
+        stored = Directive.objects.filter(pk=directive.pk).first() if directive.pk else None
+        if is_published(stored) and not directive._admin_change_reason:
+            raise ValidationError(PUBLISHED_REASON_REQUIRED)
+
+
+class GreetingTemplateFormSet(DirectiveChildFormSet):
+    """Also checks the scope of a published directive before it is saved."""
+
+    def clean(self):
+        super().clean()
+        directive = self.instance
+        if directive.kind != DirectiveKind.DIRECTIVE or not hasattr(directive, "_admin_channels"):
+            return
+        stored = Directive.objects.filter(pk=directive.pk).first() if directive.pk else None
+        if not is_published(stored):
+            return  # drafts get warnings after the save instead
+        from policy.services import directive_validate_scope
+
+        proxy = _ScopeProxy(directive, directive._admin_channels, self.surviving_instances())
+        problems = directive_validate_scope(directive=proxy)
+        if problems:
+            raise ValidationError(problems)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is it withdrawn?",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="Kept in the history with your name.",
+        error_messages={"required": "Say why the directive is withdrawn."},
+    )
+
+
+class PublishForm(forms.Form):
+    reason = forms.CharField(
+        label="Note (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text='Kept in the history with your name; empty means "Published".',
+    )
+
+
+ZONE_CHOICES_HELP = "WIB, WITA, WIT or an IANA name such as Asia/Makassar."
+
+
+class PreviewForm(forms.Form):
+    """What a CSO must say at a given moment: the question of policy.resolver.expected_greeting."""
+
+    channel = forms.ModelChoiceField(queryset=Channel.objects.all(), to_field_name="code", empty_label=None)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), help_text="Local date, e.g. 2023-09-10.")
+    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), help_text="Local time, e.g. 08:15.")
+    timezone = forms.CharField(label="Time zone", initial="WIB", max_length=64, help_text=ZONE_CHOICES_HELP)
+    visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.PRIVATE)
+    category = forms.CharField(required=False, initial="Informasi", help_text="e.g. Informasi, Keluhan, Padam.")
+    first_contact = forms.BooleanField(required=False, initial=True, help_text="The customer's first transaction.")
+    element = forms.ChoiceField(choices=Element.choices, initial=Element.OPENING)
+    cso = forms.ModelChoiceField(
+        label="CSO", queryset=CSO.objects.filter(active=True), required=False, help_text="Choose a CSO ..."
+    )
+    cso_name = forms.CharField(label="or type a name", required=False, max_length=200)
+
+    def cso_display_name(self) -> str | None:
+        """The name put in the {nama_cso} slot: the typed name, else the CSO's first name."""
+        typed = (self.cleaned_data.get("cso_name") or "").strip()
+        if typed:
+            return typed
+        cso = self.cleaned_data.get("cso")
+        if cso:
+            return cso.full_name.split()[0] if cso.full_name.split() else cso.full_name
+        return None

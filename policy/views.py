@@ -1,0 +1,145 @@
+"""Admin pages of the directive that are not a model form: the greeting preview,
+publish and withdraw of one directive, and the content history shown on its
+history page. Wired through DirectiveAdmin.get_urls(); each takes the ModelAdmin."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from policy.forms import PreviewForm, PublishForm, WithdrawForm
+from policy.models import Directive, GreetingTemplate, TimeBand
+from policy.resolver import PolicyError, accepted_names, expected_greeting
+from policy.selectors import policy_snapshot
+
+
+def _context(request, model_admin, **extra):
+    return {**model_admin.admin_site.each_context(request), "opts": model_admin.model._meta, **extra}
+
+
+def _directive_or_404(model_admin, request, object_id) -> Directive:
+    directive = model_admin.get_object(request, unquote(object_id))
+    if directive is None:
+        raise Http404(f"No directive with id {object_id!r}.")
+    if not model_admin.has_change_permission(request, directive):
+        raise PermissionDenied
+    return directive
+
+
+def _preview_initial(request) -> dict:
+    """Prefill from ``?directive=<id>``: its first channel, first day, 09:00 WIB."""
+    initial = {"date": dt.date.today(), "time": dt.time(9, 0)}
+    directive = Directive.objects.filter(pk=request.GET.get("directive") or None).first()
+    if directive is not None:
+        channel = directive.channels.order_by("code").first()
+        if channel is not None:
+            initial["channel"] = channel.code
+        if directive.valid_from_date:
+            initial["date"] = directive.valid_from_date
+    return initial
+
+
+def directive_preview(request, *, model_admin):
+    """What a CSO must say on a channel at a local moment, under the published policy."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    answer = names = None
+    if "channel" in request.GET:
+        form = PreviewForm(request.GET)
+        if form.is_valid():
+            data = form.cleaned_data
+            cso = data.get("cso")
+            try:
+                policy = policy_snapshot()
+                answer = expected_greeting(
+                    policy,
+                    channel=data["channel"].code,
+                    at=dt.datetime.combine(data["date"], data["time"]),
+                    timezone=data["timezone"],
+                    visibility=data["visibility"],
+                    category=data.get("category") or None,
+                    cso_name=form.cso_display_name(),
+                    first_contact=data["first_contact"],
+                    element=data["element"],
+                )
+                names = accepted_names(policy, cso_name=form.cso_display_name(), cso_id=cso.cso_id if cso else None)
+            except PolicyError as exc:
+                field = "timezone" if "time zone" in str(exc) else None
+                form.add_error(field, f"The policy cannot answer: {exc}.")
+    else:
+        form = PreviewForm(initial=_preview_initial(request))
+    context = _context(
+        request,
+        model_admin,
+        title="Preview the greeting a CSO owes",
+        form=form,
+        answer=answer,
+        accepted_names=names,
+        media=model_admin.media + form.media,
+    )
+    return TemplateResponse(request, "admin/policy/directive/preview.html", context)
+
+
+def directive_publish_view(request, *, model_admin, object_id):
+    directive = _directive_or_404(model_admin, request, object_id)
+    change_url = reverse("admin:policy_directive_change", args=[directive.pk])
+    form = PublishForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        model_admin.publish_one(request, directive, reason=form.cleaned_data["reason"].strip())
+        return HttpResponseRedirect(change_url)
+    context = _context(
+        request,
+        model_admin,
+        title=f"Publish {directive.reference}",
+        directive=directive,
+        form=form,
+        verb="Publish",
+        change_url=change_url,
+    )
+    return TemplateResponse(request, "admin/policy/directive/status_change.html", context)
+
+
+def directive_withdraw_view(request, *, model_admin, object_id):
+    directive = _directive_or_404(model_admin, request, object_id)
+    change_url = reverse("admin:policy_directive_change", args=[directive.pk])
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        model_admin.withdraw_one(request, directive, reason=form.cleaned_data["reason"])
+        return HttpResponseRedirect(change_url)
+    context = _context(
+        request,
+        model_admin,
+        title=f"Withdraw {directive.reference}",
+        directive=directive,
+        form=form,
+        verb="Withdraw",
+        change_url=change_url,
+    )
+    return TemplateResponse(request, "admin/policy/directive/status_change.html", context)
+
+
+def content_history(directive_id) -> list[dict]:
+    """The history of a directive's templates and bands, newest first, each row with
+    the fields it changed (old -> new), its user and its reason."""
+    rows = []
+    for model, fk in ((GreetingTemplate, "directive_id"), (TimeBand, "baseline_id")):
+        records = model.history.filter(**{fk: directive_id}).select_related("history_user")
+        previous = {}
+        for record in records.order_by("history_date", "history_id"):
+            before = previous.get(record.id)
+            changes = []
+            if before is not None and record.history_type == "~":
+                delta = record.diff_against(before, foreign_keys_are_objs=True)
+                changes = [
+                    {"field": model._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
+                    for c in delta.changes
+                ]
+            previous[record.id] = record
+            rows.append({"record": record, "model": model._meta.verbose_name, "changes": changes})
+    rows.sort(key=lambda row: (row["record"].history_date, row["record"].history_id), reverse=True)
+    return rows

@@ -1,0 +1,173 @@
+"""The production engine with real processes: PostgreSQL, Redis or RabbitMQ, several
+workers, and no transcript lost when a worker dies or the queued messages vanish.
+
+These run in the PostgreSQL pass of ``python3 dev.py test`` (the SQLite pass skips
+them, saying so); under PLN123_REQUIRE_SERVICES=1 a missing service fails them."""
+
+import json
+import os
+import signal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count
+
+from scoring import services
+from scoring.choices import BatchStatus, ChunkStatus
+from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
+from tests.services import rabbitmq_url, redis_url
+from tests.workers import real_broker, start_beat, start_worker, stop_worker, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+FAST_RECOVERY = {
+    # A claim older than this is a dead worker's; a chunk queued longer ago than
+    # this without being claimed lost its message; the sweeper looks this often.
+    "PLN123_CLAIM_TIMEOUT": "10",
+    "PLN123_REQUEUE_AFTER": "15",
+    "PLN123_SWEEP_INTERVAL": "2",
+}
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass of `python3 dev.py test` (DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def redis_broker():
+    """A Redis database of its own, emptied, for the broker."""
+    import redis
+
+    base = redis_url().rsplit("/", 1)[0]
+    url = f"{base}/15"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+
+
+def many_transcripts(shared_dir, count: int) -> bytes:
+    """``count`` transcripts: the dev transcripts again and again under new ids."""
+    source = (shared_dir / "data" / "dev-transcripts.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = []
+    for n in range(count):
+        record = json.loads(source[n % len(source)])
+        record["id"] = f"{record['id']}-{n:05d}"
+        lines.append(json.dumps(record, ensure_ascii=False))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def assert_complete(batch_id: int, count: int) -> UploadBatch:
+    batch = UploadBatch.objects.get(pk=batch_id)
+    assert batch.status == BatchStatus.DONE, batch.errors
+    assert batch.scored_count == count
+    assert batch.failed_count == 0
+    assert set(batch.chunks.values_list("status", flat=True)) == {ChunkStatus.DONE}
+    assert Transcript.objects.count() == count
+    # Exactly one current score per transcript, none missing, none scored twice.
+    assert Score.objects.filter(is_current=True).count() == count
+    assert Score.objects.count() == count
+    per_transcript = Score.objects.filter(is_current=True).values("transcript").annotate(n=Count("id"))
+    assert {row["n"] for row in per_transcript} == {1}
+    return batch
+
+
+def finished(batch_id):
+    def check():
+        batch = UploadBatch.objects.get(pk=batch_id)
+        return batch if batch.is_finished else None
+
+    return check
+
+
+def chunks_done(batch_id, at_least):
+    return lambda: UploadBatch.objects.get(pk=batch_id).chunks_done >= at_least
+
+
+def test_two_workers_one_killed_mid_batch(seeded, shared_dir, tmp_path, redis_broker, settings):
+    """GIVEN two worker processes on PostgreSQL and Redis, and the sweeper
+    WHEN a batch of 5,000 transcripts is uploaded and one worker is SIGKILLed mid-batch
+    THEN the batch completes, each transcript with exactly one current score."""
+    settings.SCORING_CHUNK_SIZE = 100
+    user = get_user_model().objects.create_user("qa", password="x")
+    var = tmp_path / "var"
+    var.mkdir()
+    log = tmp_path / "processes.log"
+    w1 = start_worker(name="w1", broker_url=redis_broker, var_dir=var, log=log, extra_env=FAST_RECOVERY)
+    w2 = start_worker(name="w2", broker_url=redis_broker, var_dir=var, log=log, extra_env=FAST_RECOVERY)
+    beat = start_beat(broker_url=redis_broker, var_dir=var, log=log, extra_env=FAST_RECOVERY)
+    try:
+        with real_broker(redis_broker):
+            batch = services.batch_ingest(filename="big.jsonl", content=many_transcripts(shared_dir, 5000), user=user)
+        assert batch.chunk_count == 50
+        wait_for(chunks_done(batch.pk, 8), timeout=180, what="the first chunks", log=log)
+        held = list(
+            ScoringChunk.objects.filter(status=ChunkStatus.CLAIMED, claimed_by__startswith="w1@").values_list(
+                "pk", flat=True
+            )
+        )
+        os.killpg(w1.pid, signal.SIGKILL)
+        w1.wait(timeout=10)
+        wait_for(finished(batch.pk), timeout=400, what="the batch to finish after the kill", log=log)
+    finally:
+        for process in (beat, w1, w2):
+            stop_worker(process)
+    assert_complete(batch.pk, 5000)
+    # What the dead worker held was scored by the survivor.
+    for chunk in ScoringChunk.objects.filter(pk__in=held):
+        assert chunk.claimed_by.startswith("w2@")
+        assert chunk.attempts >= 2
+
+
+def test_queued_messages_dropped_and_connections_killed_mid_batch(seeded, shared_dir, tmp_path, redis_broker, settings):
+    """GIVEN two workers scoring a batch of 5,000 transcripts
+    WHEN every queued message is purged and Redis drops every client connection mid-batch
+    THEN the sweeper queues the lost chunks again and the batch completes, each
+    transcript with exactly one current score."""
+    import redis
+
+    settings.SCORING_CHUNK_SIZE = 100
+    user = get_user_model().objects.create_user("qa", password="x")
+    var = tmp_path / "var"
+    var.mkdir()
+    log = tmp_path / "processes.log"
+    processes = [
+        start_worker(name="w1", broker_url=redis_broker, var_dir=var, log=log, extra_env=FAST_RECOVERY),
+        start_worker(name="w2", broker_url=redis_broker, var_dir=var, log=log, extra_env=FAST_RECOVERY),
+        start_beat(broker_url=redis_broker, var_dir=var, log=log, extra_env=FAST_RECOVERY),
+    ]
+    try:
+        with real_broker(redis_broker) as app:
+            batch = services.batch_ingest(filename="big.jsonl", content=many_transcripts(shared_dir, 5000), user=user)
+            wait_for(chunks_done(batch.pk, 5), timeout=180, what="the first chunks", log=log)
+            purged = app.control.purge()
+            redis.Redis.from_url(redis_broker).client_kill_filter(_type="normal", skipme=True)
+        assert purged > 0, "the queue was already empty: nothing was lost"
+        wait_for(finished(batch.pk), timeout=400, what="the batch to finish after the purge", log=log)
+    finally:
+        for process in processes:
+            stop_worker(process)
+    assert_complete(batch.pk, 5000)
+    assert ScoringChunk.objects.filter(batch_id=batch.pk, attempts__gte=1).count() == 50
+
+
+def test_rabbitmq_smoke(seeded, shared_dir, tmp_path):
+    """The same upload, through RabbitMQ, scored by a worker."""
+    url = rabbitmq_url()
+    user = get_user_model().objects.create_user("qa", password="x")
+    var = tmp_path / "var"
+    var.mkdir()
+    log = tmp_path / "worker.log"
+    with real_broker(url) as app:
+        app.control.purge()
+        worker = start_worker(name="rabbit", broker_url=url, var_dir=var, log=log)
+        try:
+            content = (shared_dir / "data" / "dev-transcripts.csv").read_bytes()
+            batch = services.batch_ingest(filename="dev-transcripts.csv", content=content, user=user)
+            wait_for(finished(batch.pk), timeout=180, what="the batch to finish on RabbitMQ", log=log)
+        finally:
+            stop_worker(worker)
+    assert_complete(batch.pk, 240)
