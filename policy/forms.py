@@ -183,6 +183,12 @@ class PreviewForm(forms.Form):
         label="CSO", queryset=CSO.objects.filter(active=True), required=False, help_text="Choose a CSO ..."
     )
     cso_name = forms.CharField(label="or type a name", required=False, max_length=200)
+    as_it_stood = forms.BooleanField(
+        label="As the policy stood then",
+        required=False,
+        help_text="Answer with the directives as they stood at that moment, rebuilt from the audit history, "
+        "instead of as they stand now.",
+    )
 
     def cso_display_name(self) -> str | None:
         """The name put in the {nama_cso} slot: the typed name, else the CSO's first name."""
@@ -193,3 +199,16 @@ class PreviewForm(forms.Form):
         if cso:
             return cso.full_name.split()[0] if cso.full_name.split() else cso.full_name
         return None
+
+
+class AuditTrailForm(forms.Form):
+    """A date range of the audit trail, in the site's time zone, both days included."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError("The range ends before it starts.")
+        return data

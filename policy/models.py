@@ -140,6 +140,7 @@ class Directive(models.Model):
 
     class Meta:
         ordering = ["kind", "-valid_from_date", "reference"]
+        permissions = [("publish_directive", "Can publish and withdraw directives")]
         constraints = [
             models.CheckConstraint(
                 name="directive_window_complete",

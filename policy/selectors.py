@@ -3,6 +3,8 @@ checks across rows (overlapping directives)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db.models import Max, Prefetch
 
@@ -20,39 +22,32 @@ from policy.models import (
 from policy.resolver import Band, CSORecord, Parameter, Policy, PolicyError, Rule, Template
 
 
-def _rule(directive: Directive, history_id: int | None, baseline_forms: tuple[str, ...]) -> Rule:
-    forms = tuple(split_list(directive.forms_of_address)) or baseline_forms
+def _window(row, date_field: str, time_field: str) -> dt.datetime | None:
+    day = getattr(row, date_field)
+    return dt.datetime.combine(day, getattr(row, time_field)) if day else None
+
+
+def _rule(row, *, pk: int, history_id, channels, templates, baseline_forms: tuple[str, ...]) -> Rule:
+    """A Rule from a Directive or a HistoricalDirective row (they share field names)."""
+    forms = tuple(split_list(row.forms_of_address)) or baseline_forms
     return Rule(
-        id=directive.pk,
-        kind=directive.kind,
-        reference=directive.reference,
-        title=directive.title,
-        version=directive.version,
+        id=pk,
+        kind=row.kind,
+        reference=row.reference,
+        title=row.title,
+        version=row.version,
         history_id=history_id,
-        priority=directive.priority,
-        published_at=directive.published_at,
-        window_start=directive.window_start,
-        window_end=directive.window_end,
-        channels=frozenset(c.code for c in directive.channels.all()),
-        templates=tuple(
-            Template(t.element, t.channel.code if t.channel_id else None, t.text) for t in directive.templates.all()
-        ),
-        first_contact_only=directive.first_contact_only,
-        public_owed_categories=frozenset(c.lower() for c in directive.public_categories()),
-        typo_ratio=float(directive.typo_ratio),
-        typo_min_length=directive.typo_min_length,
+        priority=row.priority,
+        published_at=row.published_at,
+        window_start=_window(row, "valid_from_date", "valid_from_time"),
+        window_end=_window(row, "valid_until_date", "valid_until_time"),
+        channels=frozenset(channels),
+        templates=tuple(templates),
+        first_contact_only=row.first_contact_only,
+        public_owed_categories=frozenset(c.lower() for c in split_list(row.public_owed_categories)),
+        typo_ratio=float(row.typo_ratio),
+        typo_min_length=row.typo_min_length,
         forms_of_address=forms,
-    )
-
-
-def published_documents():
-    return (
-        Directive.objects.filter(status=DirectiveStatus.PUBLISHED)
-        .prefetch_related(
-            "channels",
-            Prefetch("templates", queryset=GreetingTemplate.objects.select_related("channel")),
-        )
-        .order_by("-priority", "-published_at", "-pk")
     )
 
 
@@ -65,35 +60,87 @@ def latest_history_ids(directive_ids) -> dict[int, int]:
     return {row["id"]: row["latest"] for row in rows}
 
 
-def policy_snapshot() -> Policy:
-    """The published policy as plain data. Raises PolicyError when there is no
-    published baseline to fall back on."""
-    documents = list(published_documents())
-    history = latest_history_ids(d.pk for d in documents)
-    baselines = [d for d in documents if d.kind == DirectiveKind.BASELINE]
+def _current_documents():
+    """Published documents as they stand: (row, pk, history id, channel codes, templates)."""
+    rows = list(
+        Directive.objects.filter(status=DirectiveStatus.PUBLISHED)
+        .prefetch_related(
+            "channels", Prefetch("templates", queryset=GreetingTemplate.objects.select_related("channel"))
+        )
+        .order_by("-priority", "-published_at", "-pk")
+    )
+    history = latest_history_ids(d.pk for d in rows)
+    for d in rows:
+        templates = [Template(t.element, t.channel.code if t.channel_id else None, t.text) for t in d.templates.all()]
+        yield d, d.pk, history.get(d.pk), [c.code for c in d.channels.all()], templates
+
+
+def _documents_as_of(moment: dt.datetime):
+    """Published documents as they stood at ``moment``, rebuilt from the history."""
+    codes = dict(Channel.history.as_of(moment).values_list("id", "code"))
+    rows = [
+        r
+        for r in Directive.history.filter(history_date__lte=moment).latest_of_each()
+        if r.history_type != "-" and r.status == DirectiveStatus.PUBLISHED
+    ]
+    rows.sort(key=lambda r: (r.priority, r.published_at or dt.datetime.min.replace(tzinfo=dt.UTC), r.id), reverse=True)
+    templates: dict[int, list[Template]] = {}
+    for t in GreetingTemplate.history.as_of(moment):
+        templates.setdefault(t.directive_id, []).append(Template(t.element, codes.get(t.channel_id), t.text))
+    for r in rows:
+        channels = [codes[link.channel_id] for link in r.channels.all() if link.channel_id in codes]
+        yield r, r.id, r.history_id, channels, templates.get(r.id, [])
+
+
+def policy_snapshot(as_of: dt.datetime | None = None) -> Policy:
+    """The published policy as plain data: as it stands, or as it stood at ``as_of``
+    (from the audit history). Raises PolicyError when there is no published baseline."""
+    documents = list(_documents_as_of(as_of) if as_of else _current_documents())
+    baselines = [d for d in documents if d[0].kind == DirectiveKind.BASELINE]
     if not baselines:
-        raise PolicyError("no published baseline: run `manage.py seed_sop` or publish one in the admin")
-    baseline_obj = baselines[0]
-    baseline_forms = tuple(split_list(baseline_obj.forms_of_address))
-    baseline = _rule(baseline_obj, history.get(baseline_obj.pk), baseline_forms)
+        when = f" on {as_of:%Y-%m-%d %H:%M}" if as_of else ""
+        raise PolicyError(f"no published baseline{when}: run `manage.py seed_sop` or publish one in the admin")
+    base_row, base_pk, base_history, base_channels, base_templates = baselines[0]
+    baseline_forms = tuple(split_list(base_row.forms_of_address))
+    baseline = _rule(
+        base_row,
+        pk=base_pk,
+        history_id=base_history,
+        channels=base_channels,
+        templates=base_templates,
+        baseline_forms=baseline_forms,
+    )
     directives = tuple(
-        _rule(d, history.get(d.pk), baseline_forms) for d in documents if d.kind == DirectiveKind.DIRECTIVE
+        _rule(row, pk=pk, history_id=hid, channels=channels, templates=templates, baseline_forms=baseline_forms)
+        for row, pk, hid, channels, templates in documents
+        if row.kind == DirectiveKind.DIRECTIVE
     )
-    bands = tuple(Band(b.word, b.starts_at, b.ends_at) for b in TimeBand.objects.filter(baseline=baseline_obj))
-    parameters = tuple(
-        Parameter(p.code, p.name, p.channel.code, p.element)
-        for p in ScoredParameter.objects.filter(active=True).select_related("channel")
-    )
-    csos = {c.cso_id: CSORecord(c.cso_id, c.full_name, tuple(c.alias_list())) for c in CSO.objects.filter(active=True)}
+    if as_of:
+        bands_qs = TimeBand.history.as_of(as_of).filter(baseline_id=base_pk)
+        params_qs = ScoredParameter.history.as_of(as_of).filter(active=True)
+        csos_qs = CSO.history.as_of(as_of).filter(active=True)
+        zones_qs = TimeZoneAlias.history.as_of(as_of)
+        channel_qs = Channel.history.as_of(as_of)
+    else:
+        bands_qs = TimeBand.objects.filter(baseline_id=base_pk)
+        params_qs = ScoredParameter.objects.filter(active=True)
+        csos_qs = CSO.objects.filter(active=True)
+        zones_qs = TimeZoneAlias.objects.all()
+        channel_qs = Channel.objects.all()
+    channels = {c.id: c for c in channel_qs}
     return Policy(
         baseline=baseline,
         directives=directives,
-        bands=bands,
-        zone_aliases={z.code.upper(): z.iana_name for z in TimeZoneAlias.objects.all()},
+        bands=tuple(Band(b.word, b.starts_at, b.ends_at) for b in bands_qs),
+        zone_aliases={z.code.upper(): z.iana_name for z in zones_qs},
         default_zone=settings.TIME_ZONE,
-        parameters=parameters,
-        csos=csos,
-        channels={c.code: c.allows_public for c in Channel.objects.all()},
+        parameters=tuple(
+            Parameter(p.code, p.name, channels[p.channel_id].code, p.element)
+            for p in params_qs
+            if p.channel_id in channels
+        ),
+        csos={c.cso_id: CSORecord(c.cso_id, c.full_name, tuple(c.alias_list())) for c in csos_qs},
+        channels={c.code: c.allows_public for c in channels.values()},
     )
 
 

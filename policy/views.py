@@ -8,13 +8,15 @@ import datetime as dt
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
-from policy.forms import PreviewForm, PublishForm, WithdrawForm
+from policy.audit import TRACKED, audit_trail, audit_trail_csv, directive_changes_since
+from policy.forms import AuditTrailForm, PreviewForm, PublishForm, WithdrawForm
 from policy.models import Directive, GreetingTemplate, TimeBand
-from policy.resolver import PolicyError, accepted_names, expected_greeting
+from policy.resolver import PolicyError, accepted_names, expected_greeting, local_time, zone_for
 from policy.selectors import policy_snapshot
 
 
@@ -48,18 +50,23 @@ def directive_preview(request, *, model_admin):
     """What a CSO must say on a channel at a local moment, under the published policy."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
-    answer = names = None
+    answer = names = as_of = since = None
+    changes = []
     if "channel" in request.GET:
         form = PreviewForm(request.GET)
         if form.is_valid():
             data = form.cleaned_data
             cso = data.get("cso")
+            at = dt.datetime.combine(data["date"], data["time"])
             try:
-                policy = policy_snapshot()
+                # The situation's instant, in its zone: "as it stood then" means then.
+                since = local_time(at, zone_for(policy_snapshot(), data["timezone"])[0])
+                as_of = since if data.get("as_it_stood") else None
+                policy = policy_snapshot(as_of=as_of)
                 answer = expected_greeting(
                     policy,
                     channel=data["channel"].code,
-                    at=dt.datetime.combine(data["date"], data["time"]),
+                    at=at,
                     timezone=data["timezone"],
                     visibility=data["visibility"],
                     category=data.get("category") or None,
@@ -68,6 +75,8 @@ def directive_preview(request, *, model_admin):
                     element=data["element"],
                 )
                 names = accepted_names(policy, cso_name=form.cso_display_name(), cso_id=cso.cso_id if cso else None)
+                if answer.rule is not None:
+                    changes = directive_changes_since(answer.rule.id, since)
             except PolicyError as exc:
                 field = "timezone" if "time zone" in str(exc) else None
                 form.add_error(field, f"The policy cannot answer: {exc}.")
@@ -80,6 +89,9 @@ def directive_preview(request, *, model_admin):
         form=form,
         answer=answer,
         accepted_names=names,
+        as_of=as_of,
+        since=since,
+        changes_since=changes,
         media=model_admin.media + form.media,
     )
     return TemplateResponse(request, "admin/policy/directive/preview.html", context)
@@ -143,3 +155,34 @@ def content_history(directive_id) -> list[dict]:
             rows.append({"record": record, "model": model._meta.verbose_name, "changes": changes})
     rows.sort(key=lambda row: (row["record"].history_date, row["record"].history_id), reverse=True)
     return rows
+
+
+def audit_trail_view(request, *, model_admin):
+    """Who changed which rule when and why, over a date range; as a page or as CSV."""
+    if not all(request.user.has_perm(f"{m._meta.app_label}.view_{m._meta.model_name}") for m in TRACKED):
+        raise PermissionDenied
+    today = timezone.localdate()
+    entries = None
+    if "start" in request.GET:
+        form = AuditTrailForm(request.GET)
+        if form.is_valid():
+            zone = timezone.get_current_timezone()
+            start = dt.datetime.combine(form.cleaned_data["start"], dt.time.min, tzinfo=zone)
+            end = dt.datetime.combine(form.cleaned_data["end"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+            entries = audit_trail(start, end)
+            if request.GET.get("format") == "csv":
+                response = HttpResponse(audit_trail_csv(entries), content_type="text/csv; charset=utf-8")
+                name = f"audit-trail-{form.cleaned_data['start']:%Y%m%d}-{form.cleaned_data['end']:%Y%m%d}.csv"
+                response["Content-Disposition"] = f'attachment; filename="{name}"'
+                return response
+    else:
+        form = AuditTrailForm(initial={"start": today - dt.timedelta(days=30), "end": today})
+    context = _context(
+        request,
+        model_admin,
+        title="Audit trail",
+        form=form,
+        entries=entries,
+        csv_query=request.GET.urlencode() + "&format=csv" if entries is not None else "",
+    )
+    return TemplateResponse(request, "admin/policy/audit_trail.html", context)

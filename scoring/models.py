@@ -42,6 +42,7 @@ class UploadBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        permissions = [("rescore_transcripts", "Can start rescoring and resume batches")]
         verbose_name = "upload batch"
         verbose_name_plural = "upload batches"
 
@@ -176,6 +177,7 @@ class Score(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["is_current", "result"])]
+        permissions = [("override_score", "Can override a score with a written justification")]
 
     def __str__(self) -> str:
         return f"{self.transcript_id} {self.parameter.code}: {self.final_result}"

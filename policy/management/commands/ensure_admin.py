@@ -1,0 +1,44 @@
+"""Create the first admin account, once, with a password shown only that once."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a superuser with a generated password when none exists, and print the password once. "
+        "Does nothing when a superuser already exists."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="admin", help="Name of the account to create (default: admin).")
+
+    def handle(self, *args, **options):
+        User = get_user_model()
+        username = options["username"]
+        with transaction.atomic():
+            existing = User.objects.filter(is_superuser=True).order_by("pk").first()
+            if existing is not None:
+                name = existing.get_username()
+                self.stdout.write(
+                    f"An admin account already exists ({name}); "
+                    f"reset its password with: python manage.py changepassword {name}"
+                )
+                return
+            if User.objects.filter(**{User.USERNAME_FIELD: username}).exists():
+                raise CommandError(
+                    f"A user named {username!r} exists but is not a superuser; "
+                    "choose another name with --username, or promote that user in the admin."
+                )
+            # Generated, never fixed: a known default password is how admin sites get taken.
+            password = secrets.token_urlsafe(12)
+            User.objects.create_superuser(**{User.USERNAME_FIELD: username}, email="", password=password)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Admin account created: user {username}, password {password} "
+                "— shown only this once; change it after logging in"
+            )
+        )

@@ -1,0 +1,365 @@
+"""The QA admin pages that are not a model form: upload, batch progress (page and
+JSON), rescore and resume, the read-only transcript and score pages, and the score
+exports. Wired through the ModelAdmins' get_urls(); each takes its ModelAdmin.
+
+Writes go through scoring.services, reads through scoring.selectors. Every error a
+person can cause ends as a message on a page, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
+from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.views.decorators.http import require_POST
+
+from policy.resolver import PolicyError
+from scoring import exports, selectors, services
+from scoring.choices import BatchStatus
+from scoring.forms import UploadForm
+from scoring.models import Score, ScoreOverride, UploadBatch
+from scoring.types import UploadInvalid
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Batches that will move on by themselves: their page refreshes until they stop.
+MOVING = (BatchStatus.QUEUED, BatchStatus.SCORING)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _context(request, model_admin, **extra) -> dict:
+    return {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.model._meta,
+        "app_label": model_admin.model._meta.app_label,
+        **extra,
+    }
+
+
+def admin_url(name: str, *args, query: str = "") -> str:
+    return reverse(f"admin:{name}", args=args) + (f"?{query}" if query else "")
+
+
+def _object_or_redirect(request, model_admin, object_id):
+    """The object, or a redirect to the changelist with a message when it is gone."""
+    obj = model_admin.get_object(request, unquote(object_id))
+    if obj is None:
+        opts = model_admin.model._meta
+        messages.warning(request, f"There is no {opts.verbose_name} with id {object_id!r}; perhaps it was deleted.")
+        return None, HttpResponseRedirect(admin_url(f"{opts.app_label}_{opts.model_name}_changelist"))
+    if not model_admin.has_view_permission(request, obj):
+        raise PermissionDenied
+    return obj, None
+
+
+def batch_url(batch: UploadBatch) -> str:
+    return admin_url("scoring_uploadbatch_change", batch.pk)
+
+
+def export_filename(fmt: str, *, stem: str = "scores") -> str:
+    return f"{stem}-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
+
+
+def export_response(scores, fmt: str, *, stem: str = "scores") -> HttpResponse:
+    """The score export of spec/formats.md as a download."""
+    response = HttpResponse(exports.render_scores(scores, fmt), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(fmt, stem=stem)}"'
+    return response
+
+
+def export_queryset(queryset):
+    """What the export needs in one go: the rows it joins and the overrides in force."""
+    return (
+        queryset.select_related("transcript", "transcript__channel", "parameter", "directive")
+        .prefetch_related(Prefetch("overrides", queryset=ScoreOverride.objects.order_by("-created_at", "-pk")))
+        .order_by("transcript__external_id", "parameter__code", "-scored_at", "-pk")
+    )
+
+
+def highlight(text: str, start: int | None, end: int | None, passage: str = ""):
+    """The turn with the matched passage in ``<mark>``; everything else escaped.
+    Falls back to finding the passage text when the stored offsets do not fit."""
+    if start is None or end is None or not (0 <= start < end <= len(text)):
+        found = text.find(passage) if passage else -1
+        if found < 0:
+            return escape(text), False
+        start, end = found, found + len(passage)
+    return format_html("{}<mark>{}</mark>{}", text[:start], text[start:end], text[end:]), True
+
+
+def batch_progress_data(batch: UploadBatch) -> dict:
+    return {
+        "id": batch.pk,
+        "status": batch.status,
+        "status_label": batch.get_status_display(),
+        "finished": batch.is_finished,
+        "percent": batch.progress_percent,
+        "transcript_count": batch.transcript_count,
+        "scored_count": batch.scored_count,
+        "failed_count": batch.failed_count,
+        "chunk_count": batch.chunk_count,
+        "chunks_done": batch.chunks_done,
+        "chunks": selectors.batch_chunk_summary(batch),
+    }
+
+
+def queued_message(batch: UploadBatch) -> str:
+    return f"Batch {batch.pk}: {batch.transcript_count} transcript(s) queued for scoring."
+
+
+# --- upload ----------------------------------------------------------------------------------
+
+
+def batch_upload(request, *, model_admin):
+    """Upload one transcript file: stored and queued, or rejected with every error."""
+    if not model_admin.has_upload_permission(request):
+        raise PermissionDenied
+    errors: list[str] = []
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                batch = services.batch_ingest(filename=upload.name, content=upload.read(), user=request.user)
+            except UploadInvalid as exc:
+                errors = [str(error) for error in exc.errors]
+                messages.error(
+                    request,
+                    f"{upload.name} was not imported: {len(errors)} problem(s) found. Nothing was stored; "
+                    "fix the file and upload it again.",
+                )
+            except (ValidationError, PolicyError, DatabaseError, LookupError) as exc:
+                logger.exception("upload of %s failed", upload.name)
+                errors = [getattr(exc, "messages", None) and " ".join(exc.messages) or str(exc)]
+                messages.error(request, f"{upload.name} was not imported. Nothing was stored.")
+            else:
+                messages.success(request, queued_message(batch))
+                if batch.duplicate_of_id:
+                    messages.warning(request, batch.note)
+                return HttpResponseRedirect(batch_url(batch))
+    else:
+        form = UploadForm()
+    context = _context(request, model_admin, title="Upload transcripts", form=form, upload_errors=errors)
+    return TemplateResponse(request, "admin/scoring/uploadbatch/upload.html", context)
+
+
+# --- batches --------------------------------------------------------------------------------
+
+
+def batch_detail(request, *, model_admin, object_id):
+    """A batch's progress, counts, chunks, errors, and where its results are."""
+    batch, redirect = _object_or_redirect(request, model_admin, object_id)
+    if redirect:
+        return redirect
+    context = _context(
+        request,
+        model_admin,
+        title=str(batch),
+        batch=batch,
+        object=batch,
+        progress=batch_progress_data(batch),
+        refresh=batch.status in MOVING,
+        can_run=model_admin.has_upload_permission(request),
+        can_resume=batch.status != BatchStatus.DONE,
+        transcripts_url=admin_url("scoring_transcript_changelist", query=f"batch={batch.pk}"),
+        scores_url=admin_url("scoring_score_changelist", query=f"batch={batch.pk}&current=all"),
+        duplicate_url=batch_url(batch.duplicate_of) if batch.duplicate_of_id else "",
+    )
+    return TemplateResponse(request, "admin/scoring/uploadbatch/detail.html", context)
+
+
+def batch_progress(request, *, model_admin, object_id):
+    """The progress of a batch as JSON, for pages and scripts that poll it."""
+    batch = model_admin.get_object(request, unquote(object_id))
+    if batch is None:
+        return JsonResponse({"error": f"no batch {object_id}"}, status=404)
+    if not model_admin.has_view_permission(request, batch):
+        return JsonResponse({"error": "not allowed"}, status=403)
+    return JsonResponse(batch_progress_data(batch))
+
+
+def rescore_batch(request, *, batch: UploadBatch, user) -> UploadBatch | None:
+    try:
+        new = services.batch_rescore(source=batch, user=user)
+    except (ValidationError, PolicyError, DatabaseError) as exc:
+        text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, f"Batch {batch.pk} was not rescored: {text}")
+        return None
+    messages.success(
+        request, f"Batch {new.pk}: {new.transcript_count} transcript(s) of batch {batch.pk} queued for rescoring."
+    )
+    return new
+
+
+def resume_batch(request, *, batch: UploadBatch) -> int | None:
+    try:
+        queued = services.batch_resume(batch=batch)
+    except (ValidationError, PolicyError, DatabaseError) as exc:
+        messages.error(request, f"Batch {batch.pk} was not resumed: {exc}")
+        return None
+    if queued:
+        messages.success(request, f"Batch {batch.pk}: {queued} chunk(s) queued again.")
+    else:
+        messages.info(request, f"Batch {batch.pk}: no chunk was waiting; nothing to resume.")
+    return queued
+
+
+@require_POST
+def batch_rescore_view(request, *, model_admin, object_id):
+    batch, redirect = _object_or_redirect(request, model_admin, object_id)
+    if redirect:
+        return redirect
+    if not model_admin.has_upload_permission(request):
+        raise PermissionDenied
+    new = rescore_batch(request, batch=batch, user=request.user)
+    return HttpResponseRedirect(batch_url(new or batch))
+
+
+@require_POST
+def batch_resume_view(request, *, model_admin, object_id):
+    batch, redirect = _object_or_redirect(request, model_admin, object_id)
+    if redirect:
+        return redirect
+    if not model_admin.has_upload_permission(request):
+        raise PermissionDenied
+    resume_batch(request, batch=batch)
+    return HttpResponseRedirect(batch_url(batch))
+
+
+def batch_export(request, *, model_admin, object_id, fmt: str):
+    """The latest score of every transcript of the batch."""
+    batch, redirect = _object_or_redirect(request, model_admin, object_id)
+    if redirect:
+        return redirect
+    return export_response(selectors.current_scores(batch=batch), fmt, stem=f"scores-batch{batch.pk}")
+
+
+# --- transcripts ----------------------------------------------------------------------------
+
+
+def transcript_detail(request, *, model_admin, object_id):
+    """A transcript as uploaded: its fields, its messages in order, and its scores."""
+    transcript, redirect = _object_or_redirect(request, model_admin, object_id)
+    if redirect:
+        return redirect
+    zone = selectors.zone_named(transcript.timezone)
+    rows = [
+        {"message": m, "local": timezone.localtime(m.sent_at, zone)} for m in transcript.messages.order_by("position")
+    ]
+    scores = list(
+        transcript.scores.select_related("parameter", "directive", "batch")
+        .prefetch_related(Prefetch("overrides", queryset=ScoreOverride.objects.order_by("-created_at", "-pk")))
+        .order_by("-is_current", "-scored_at", "-pk")
+    )
+    context = _context(
+        request,
+        model_admin,
+        title=f"Transcript {transcript.external_id}",
+        transcript=transcript,
+        object=transcript,
+        message_rows=rows,
+        zone_name=str(zone),
+        scores=scores,
+        batches_url=admin_url("scoring_uploadbatch_changelist"),
+        can_rescore=model_admin.has_rescore_permission(request),
+    )
+    return TemplateResponse(request, "admin/scoring/transcript/detail.html", context)
+
+
+@require_POST
+def transcript_rescore_view(request, *, model_admin, object_id):
+    transcript, redirect = _object_or_redirect(request, model_admin, object_id)
+    if redirect:
+        return redirect
+    if not model_admin.has_rescore_permission(request):
+        raise PermissionDenied
+    try:
+        batch = services.batch_rescore(transcripts=[transcript], user=request.user)
+    except (ValidationError, PolicyError, DatabaseError) as exc:
+        messages.error(request, f"{transcript.external_id} was not rescored: {exc}")
+        return HttpResponseRedirect(admin_url("scoring_transcript_change", transcript.pk))
+    messages.success(request, f"Batch {batch.pk}: {transcript.external_id} queued for rescoring.")
+    return HttpResponseRedirect(batch_url(batch))
+
+
+# --- scores ---------------------------------------------------------------------------------
+
+
+def _directive_links(score: Score) -> dict:
+    links = {"directive_url": "", "history_url": ""}
+    if score.directive_id:
+        links["directive_url"] = admin_url("policy_directive_change", score.directive_id)
+        if score.directive_history_id:
+            try:
+                links["history_url"] = admin_url(
+                    "policy_directive_simple_history", score.directive_id, score.directive_history_id
+                )
+            except NoReverseMatch:  # the policy admin without simple-history
+                links["history_url"] = admin_url("policy_directive_history", score.directive_id)
+    return links
+
+
+def score_detail(request, *, model_admin, object_id):
+    """One score and why: the CSO's first turn with the matched passage marked, the
+    greeting owed, the reason, and the directive version that decided (rule S11)."""
+    score, redirect = _object_or_redirect(request, model_admin, object_id)
+    if redirect:
+        return redirect
+    transcript = score.transcript
+    turn = selectors.transcript_first_cso_turn(transcript)
+    marked, found = highlight(turn, score.passage_start, score.passage_end, score.matched_passage)
+    local = ""
+    if score.local_time is not None:
+        zone = selectors.zone_named(score.zone_label)
+        local = f"{timezone.localtime(score.local_time, zone):%Y-%m-%d %H:%M:%S} {score.zone_label}"
+    others = (
+        transcript.scores.exclude(pk=score.pk)
+        .select_related("parameter", "directive")
+        .order_by("-is_current", "-scored_at", "-pk")
+    )
+    context = _context(
+        request,
+        model_admin,
+        title=f"Score of {transcript.external_id}, parameter {score.parameter.code}",
+        score=score,
+        object=score,
+        transcript=transcript,
+        turn_html=marked,
+        passage_found=found,
+        local=local,
+        overrides=list(score.overrides.select_related("created_by").order_by("-created_at", "-pk")),
+        others=others,
+        transcript_url=admin_url("scoring_transcript_change", transcript.pk),
+        batch_link=batch_url(score.batch) if score.batch_id else "",
+        **_directive_links(score),
+    )
+    return TemplateResponse(request, "admin/scoring/score/detail.html", context)
+
+
+def scores_export(request, *, model_admin, fmt: str):
+    """The scores the changelist shows with the same filters, search and date, as a file."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    try:
+        changelist = model_admin.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request)
+    except IncorrectLookupParameters:
+        messages.error(request, "Those filters are not understood; nothing was exported.")
+        return HttpResponseRedirect(admin_url("scoring_score_changelist"))
+    return export_response(export_queryset(queryset), fmt)
