@@ -330,7 +330,11 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
 
     # --- publish and withdraw ---------------------------------------------------------
 
-    @admin.action(description="Publish selected directives", permissions=["change"])
+    def has_publish_permission(self, request, obj=None) -> bool:
+        """Publishing and withdrawing: Pusat's right (policy.publish_directive)."""
+        return request.user.has_perm("policy.publish_directive")
+
+    @admin.action(description="Publish selected directives", permissions=["publish"])
     def publish_selected(self, request, queryset):
         for directive in queryset:
             self.publish_one(request, directive, reason="")
@@ -348,7 +352,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
             self.message_user(request, warning, messages.WARNING)
         return True
 
-    @admin.action(description="Withdraw selected directives (asks why)", permissions=["change"])
+    @admin.action(description="Withdraw selected directives (asks why)", permissions=["publish"])
     def withdraw_selected(self, request, queryset):
         form = WithdrawForm(request.POST if "confirm" in request.POST else None)
         if form.is_valid():

@@ -28,7 +28,7 @@ def _directive_or_404(model_admin, request, object_id) -> Directive:
     directive = model_admin.get_object(request, unquote(object_id))
     if directive is None:
         raise Http404(f"No directive with id {object_id!r}.")
-    if not model_admin.has_change_permission(request, directive):
+    if not model_admin.has_publish_permission(request, directive):
         raise PermissionDenied
     return directive
 

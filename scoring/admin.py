@@ -21,6 +21,8 @@ from scoring.engine import FLAG_FESTIVE_ON_PUBLIC
 from scoring.models import Score, ScoreOverride, ScoringChunk, Transcript, UploadBatch
 
 UPLOAD_PERMISSION = "scoring.add_uploadbatch"
+RESCORE_PERMISSION = "scoring.rescore_transcripts"
+OVERRIDE_PERMISSION = "scoring.override_score"
 RECENT_BATCHES = 20
 
 
@@ -40,7 +42,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         """Uploading, rescoring and resuming all make or move a batch."""
         return request.user.has_perm(UPLOAD_PERMISSION)
 
-    has_rescore_permission = has_upload_permission
+    def has_rescore_permission(self, request) -> bool:
+        """Rescoring and resuming put transcripts back in the queue."""
+        return request.user.has_perm(RESCORE_PERMISSION)
+
+    def has_override_permission(self, request) -> bool:
+        return request.user.has_perm(OVERRIDE_PERMISSION)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method != "GET" and not self.has_change_permission(request):
@@ -252,7 +259,7 @@ class UploadBatchAdmin(ReadOnlyAdmin):
             return HttpResponseRedirect(reverse("admin:scoring_uploadbatch_change", args=[object_id]))
         return views.batch_export(request, model_admin=self, object_id=object_id, fmt=fmt)
 
-    @admin.action(description="Rescore the transcripts of the selected batches", permissions=["upload"])
+    @admin.action(description="Rescore the transcripts of the selected batches", permissions=["rescore"])
     def rescore_selected(self, request, queryset):
         new = [views.rescore_batch(request, batch=batch, user=request.user) for batch in queryset.order_by("pk")]
         new = [batch for batch in new if batch is not None]
@@ -260,7 +267,7 @@ class UploadBatchAdmin(ReadOnlyAdmin):
             return HttpResponseRedirect(views.batch_url(new[0]))
         return None
 
-    @admin.action(description="Resume the selected batches (queue their waiting chunks again)", permissions=["upload"])
+    @admin.action(description="Resume the selected batches (queue their waiting chunks again)", permissions=["rescore"])
     def resume_selected(self, request, queryset):
         for batch in queryset.order_by("pk"):
             views.resume_batch(request, batch=batch)
@@ -417,11 +424,15 @@ class ScoreAdmin(ReadOnlyAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("export/<str:fmt>/", wrap(self.export_view), name="scoring_score_export"),
+            path("<path:object_id>/override/", wrap(self.override_view), name="scoring_score_override"),
             *super().get_urls(),
         ]
 
     def detail_view(self, request, object_id):
         return views.score_detail(request, model_admin=self, object_id=object_id)
+
+    def override_view(self, request, object_id):
+        return views.score_override_view(request, model_admin=self, object_id=object_id)
 
     def export_view(self, request, fmt):
         if fmt not in views.CONTENT_TYPES:

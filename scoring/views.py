@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from policy.resolver import PolicyError
 from scoring import exports, selectors, services
 from scoring.choices import BatchStatus
-from scoring.forms import UploadForm
+from scoring.forms import OverrideForm, UploadForm
 from scoring.models import Score, ScoreOverride, UploadBatch
 from scoring.types import UploadInvalid
 
@@ -225,7 +225,7 @@ def batch_rescore_view(request, *, model_admin, object_id):
     batch, redirect = _object_or_redirect(request, model_admin, object_id)
     if redirect:
         return redirect
-    if not model_admin.has_upload_permission(request):
+    if not model_admin.has_rescore_permission(request):
         raise PermissionDenied
     new = rescore_batch(request, batch=batch, user=request.user)
     return HttpResponseRedirect(batch_url(new or batch))
@@ -236,7 +236,7 @@ def batch_resume_view(request, *, model_admin, object_id):
     batch, redirect = _object_or_redirect(request, model_admin, object_id)
     if redirect:
         return redirect
-    if not model_admin.has_upload_permission(request):
+    if not model_admin.has_rescore_permission(request):
         raise PermissionDenied
     resume_batch(request, batch=batch)
     return HttpResponseRedirect(batch_url(batch))
@@ -315,7 +315,7 @@ def _directive_links(score: Score) -> dict:
     return links
 
 
-def score_detail(request, *, model_admin, object_id):
+def score_detail(request, *, model_admin, object_id, override_form=None):
     """One score and why: the CSO's first turn with the matched passage marked, the
     greeting owed, the reason, and the directive version that decided (rule S11)."""
     score, redirect = _object_or_redirect(request, model_admin, object_id)
@@ -344,6 +344,8 @@ def score_detail(request, *, model_admin, object_id):
         passage_found=found,
         local=local,
         overrides=list(score.overrides.select_related("created_by").order_by("-created_at", "-pk")),
+        override_form=override_form or OverrideForm(initial={"result": score.final_result}),
+        can_override=model_admin.has_override_permission(request),
         others=others,
         transcript_url=admin_url("scoring_transcript_change", transcript.pk),
         batch_link=batch_url(score.batch) if score.batch_id else "",
@@ -363,3 +365,34 @@ def scores_export(request, *, model_admin, fmt: str):
         messages.error(request, "Those filters are not understood; nothing was exported.")
         return HttpResponseRedirect(admin_url("scoring_score_changelist"))
     return export_response(export_queryset(queryset), fmt)
+
+
+def score_override_view(request, *, model_admin, object_id):
+    """QA sets a different result with a written justification (POST from the score page)."""
+    score, redirect = _object_or_redirect(request, model_admin, object_id)
+    if redirect:
+        return redirect
+    if not model_admin.has_override_permission(request):
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseRedirect(admin_url("scoring_score_change", score.pk))
+    form = OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.score_override(
+                score=score,
+                result=form.cleaned_data["result"],
+                justification=form.cleaned_data["justification"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                f"{score.transcript.external_id} {score.parameter.code}: result set to {form.cleaned_data['result']} "
+                f"(automatic: {score.result}).",
+            )
+            return HttpResponseRedirect(admin_url("scoring_score_change", score.pk))
+    return score_detail(request, model_admin=model_admin, object_id=object_id, override_form=form)
