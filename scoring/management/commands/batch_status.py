@@ -1,0 +1,36 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from scoring.models import UploadBatch
+
+
+class Command(BaseCommand):
+    help = "Print the progress of a batch (the latest when no id is given); with --wait, until it is finished."
+
+    def add_arguments(self, parser):
+        parser.add_argument("batch", nargs="?", type=int, metavar="ID")
+        parser.add_argument("--wait", action="store_true", help="print progress until the batch is finished")
+        parser.add_argument("--timeout", type=int, default=600, help="seconds to wait at most (default 600)")
+
+    def handle(self, *args, batch, wait, timeout, **options):
+        qs = UploadBatch.objects.all()
+        row = qs.filter(pk=batch).first() if batch is not None else qs.order_by("-pk").first()
+        if row is None:
+            raise CommandError(f"There is no batch {batch}." if batch is not None else "There is no batch yet.")
+        deadline = time.monotonic() + timeout
+        while True:
+            row.refresh_from_db()
+            self.stdout.write(
+                f"batch {row.pk} ({row.original_name}): {row.get_status_display()}, "
+                f"{row.scored_count + row.failed_count}/{row.transcript_count} ({row.progress_percent}%), "
+                f"{row.failed_count} failed, {row.chunks_done}/{row.chunk_count} chunks"
+            )
+            if not wait or row.is_finished:
+                break
+            if time.monotonic() > deadline:
+                raise CommandError(f"Batch {row.pk} is not finished after {timeout}s.")
+            time.sleep(2)
+        if row.is_finished and row.failed_count:
+            for error in row.errors:
+                self.stderr.write(f"  {error.get('transcript')}: {error.get('error')}")
