@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -60,40 +61,46 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(t.norm for t in tokenize(text))
 
 
-def _is_number(word: str) -> bool:
-    return word.isdigit()
-
-
 # --- the template, as the matcher sees it -------------------------------------------
 
 
 @dataclass(frozen=True)
 class Part:
-    kind: str  # "phrase", "waktu" or "nama"
+    """One element of a compiled template, with what the matcher compares precomputed."""
+
+    kind: str  # "phrase", "waktu", "nama" (or "intrusion" for words that do not belong)
     words: tuple[str, ...] = ()
     label: str = ""  # as written in the template
-
-    @property
-    def letters(self) -> tuple[str, ...]:
-        return tuple(w for w in self.words if not _is_number(w))
-
-    @property
-    def numbers(self) -> tuple[str, ...]:
-        return tuple(w for w in self.words if _is_number(w))
+    joined: str = ""  # the words joined by single spaces
+    letters: str = ""  # the same without its numbers
+    numbers: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
-        return len(" ".join(self.words))
+        return len(self.joined)
+
+
+def _phrase(text: str) -> Part:
+    words = _words(text)
+    return Part(
+        "phrase",
+        words,
+        text,
+        joined=" ".join(words),
+        letters=" ".join(w for w in words if not w.isdigit()),
+        numbers=tuple(w for w in words if w.isdigit()),
+    )
 
 
 _INTRUSION = Part("intrusion")
 
 
+@lru_cache(maxsize=512)
 def compile_template(text: str) -> tuple[Part, ...]:
     out = []
     for piece in parse_template(text):
         if piece.kind == "phrase":
-            out.append(Part("phrase", _words(piece.text), piece.text))
+            out.append(_phrase(piece.text))
         elif piece.text == SLOT_TIME_OF_DAY:
             out.append(Part("waktu", label="{waktu}"))
         elif piece.text == SLOT_CSO_NAME:
@@ -172,18 +179,20 @@ def _compare_phrase(element: Part, window: tuple[str, ...], ctx: Context) -> str
     """ok, typo, wrong_number, or None when the window is not this phrase."""
     if window == element.words:
         return "ok"
-    want, got = " ".join(element.words), " ".join(window)
-    limit = _allowed_edits(want, ctx)
-    numbers_same = tuple(w for w in window if _is_number(w)) == element.numbers
-    if limit and numbers_same and Levenshtein.distance(want, got, score_cutoff=limit) <= limit:
-        return "typo"
-    if element.numbers and not numbers_same:
-        letters_want = " ".join(element.letters)
-        letters_got = " ".join(w for w in window if not _is_number(w))
-        if letters_want == letters_got or (
-            (edits := _allowed_edits(letters_want, ctx))
-            and Levenshtein.distance(letters_want, letters_got, score_cutoff=edits) <= edits
-        ):
+    got = " ".join(window)
+    numbers = tuple(w for w in window if w.isdigit())
+    if numbers == element.numbers:
+        limit = _allowed_edits(element.joined, ctx)
+        if limit and abs(len(got) - len(element.joined)) <= limit:
+            if Levenshtein.distance(element.joined, got, score_cutoff=limit) <= limit:
+                return "typo"
+        return None
+    if element.numbers:
+        letters = " ".join(w for w in window if not w.isdigit())
+        if letters == element.letters:
+            return "wrong_number"
+        edits = _allowed_edits(element.letters, ctx)
+        if edits and Levenshtein.distance(element.letters, letters, score_cutoff=edits) <= edits:
             return "wrong_number"
     return None
 
@@ -227,37 +236,25 @@ def match_template(elements: tuple[Part, ...], text: str, ctx: Context) -> Match
                 continue
             if 0 < i < n and j < m:
                 if words[j] in ctx.forms_of_address:
-                    relax(i, j + 1, cost, (i, j, None))
+                    relax(i, j + 1, cost, (i, j, None, None))
                 else:
                     # Words inside the greeting that do not belong there: one error.
-                    for k in range(1, _MAX_INTRUSION + 1):
-                        if j + k > m:
-                            break
-                        said = text[tokens[j].start : tokens[j + k - 1].end]
-                        relax(i, j + k, _add(cost, 1, 0, 0), (i, j, Step(_INTRUSION, "intrusion", j, j + k, said)))
+                    for k in range(1, min(_MAX_INTRUSION, m - j) + 1):
+                        relax(i, j + k, _add(cost, 1, 0, 0), (i, j, _INTRUSION, "intrusion"))
             if i == n:
                 continue
             element = elements[i]
-            relax(i + 1, j, _add(cost, 1, 0, 0), (i, j, Step(element, "missing", j, j)))
+            relax(i + 1, j, _add(cost, 1, 0, 0), (i, j, element, "missing"))
             for outcome, k in _element_options(element, words, j, ctx):
-                extra = _OUTCOME_COST.get(outcome, (1, 0, 0))
-                said = text[tokens[j].start : tokens[j + k - 1].end] if k else ""
-                relax(
-                    i + 1,
-                    j + k,
-                    _add(cost, *extra),
-                    (i, j, Step(element, outcome, j, j + k, said)),
-                )
+                relax(i + 1, j + k, _add(cost, *_OUTCOME_COST.get(outcome, (1, 0, 0))), (i, j, element, outcome))
     end_j = min(range(m + 1), key=lambda j: best[n][j])
     steps: list[Step] = []
     i, j = n, end_j
-    while i > 0 or back[i][j] is not None:
-        prev = back[i][j]
-        if prev is None:
-            break
-        pi, pj, step = prev
-        if step is not None:
-            steps.append(step)
+    while back[i][j] is not None:
+        pi, pj, element, outcome = back[i][j]
+        if element is not None:
+            said = text[tokens[pj].start : tokens[j - 1].end] if j > pj else ""
+            steps.append(Step(element, outcome, pj, j, said))
         i, j = pi, pj
     steps.reverse()
     cost = best[n][end_j]
@@ -281,7 +278,7 @@ def _element_options(element: Part, words: list[str], j: int, ctx: Context):
             word = words[j]
             if word in ctx.band_words:
                 yield ("ok" if word == ctx.owed_band or ctx.owed_band is None else "wrong_band"), 1
-            elif not _is_number(word):
+            elif not word.isdigit():
                 yield "no_band", 1
     elif element.kind == "nama":
         for k in range(1, _MAX_NAME_WORDS + 1):
@@ -290,7 +287,7 @@ def _element_options(element: Part, words: list[str], j: int, ctx: Context):
             window = tuple(words[j : j + k])
             if window in ctx.names:
                 yield "ok", k
-            elif k <= 3 and not any(_is_number(w) for w in window):
+            elif k <= 3 and not any(w.isdigit() for w in window):
                 yield "wrong_name", k
 
 

@@ -1,7 +1,9 @@
 import time
+from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
+from scoring.choices import ChunkStatus
 from scoring.models import UploadBatch
 
 
@@ -31,6 +33,12 @@ class Command(BaseCommand):
             if time.monotonic() > deadline:
                 raise CommandError(f"Batch {row.pk} is not finished after {timeout}s.")
             time.sleep(2)
+        workers = Counter(
+            name.rsplit(":", 1)[0]
+            for name in row.chunks.filter(status=ChunkStatus.DONE).values_list("claimed_by", flat=True)
+        )
+        if workers:
+            self.stdout.write("chunks scored by: " + ", ".join(f"{w} ({n})" for w, n in sorted(workers.items())))
         if row.is_finished and row.failed_count:
             for error in row.errors:
                 self.stderr.write(f"  {error.get('transcript')}: {error.get('error')}")
