@@ -23,6 +23,13 @@ def _check_database() -> str | None:
 def _check_broker() -> str | None:
     from config.celery import app
 
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        from pathlib import Path
+
+        options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+        missing = [key for key in ("data_folder_in", "data_folder_out") if not Path(options[key]).is_dir()]
+        if missing:
+            return f"the broker folder {options[missing[0]]} does not exist"
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

@@ -6,7 +6,7 @@ import csv
 import pytest
 from django.core.management import call_command
 
-from scoring.models import Score, Transcript
+from scoring.models import Score, Transcript, UploadBatch
 
 
 def _expected(shared_dir):
@@ -57,5 +57,6 @@ def test_second_format_updates_the_same_transcripts(seeded, shared_dir, tmp_path
     assert Score.objects.filter(is_current=False).count() == 240
     rows = _export(tmp_path)
     assert _mismatches(rows, _expected(shared_dir)) == []
-    batch_rows = _export(tmp_path, "--batch", "2")
+    second = UploadBatch.objects.order_by("-pk").first()
+    batch_rows = _export(tmp_path, "--batch", str(second.pk))
     assert len(batch_rows) == 240
