@@ -34,7 +34,8 @@ SCORER_VERSION = "2026.11.1"
 YES, NO, NA = "YES", "NO", "NA"
 FLAG_FESTIVE_ON_PUBLIC = "festive_on_public_complaint"
 
-_TOKEN_RE = re.compile(r"[^\W_]+")
+# Letters and digits are separate words: "PLN123" reads as "PLN 123" (rule S8).
+_TOKEN_RE = re.compile(r"[^\W\d_]+|\d+")
 # A passage counts as an attempt at the greeting when at least this share of the
 # template's fixed text is there; below it, the CSO said something else entirely.
 _PRESENCE_SHARE = 0.5

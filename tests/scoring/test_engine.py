@@ -164,6 +164,8 @@ CASES = [
     ),
     pytest.param(transcript(hpn().replace("2023", "2022")), NO, HPN, "numbers must be exact", id="S8-wrong-year"),
     pytest.param(transcript(hpn().replace("123", "132")), NO, HPN, "numbers must be exact", id="S8-wrong-123"),
+    pytest.param(transcript(hpn().replace("PLN 123", "PLN123")), YES, HPN, "", id="S8-number-joined-to-word"),
+    pytest.param(transcript(hpn().replace("2023", "2O23")), NO, HPN, "", id="S8-letter-in-number"),
     pytest.param(transcript(hpn().replace("dengan", "dngan")), NO, HPN, 'missing phrase "dengan"', id="S8-short-exact"),
     pytest.param(transcript(hpn().replace(" dengan", "")), NO, HPN, 'missing phrase "dengan"', id="S8-missing-phrase"),
     pytest.param(transcript("Halo Kak, ada yang bisa dibantu?"), NO, HPN, "no standard greeting", id="S8-no-greeting"),
