@@ -36,6 +36,8 @@ from scoring.types import MessageIn, TranscriptIn, UploadInvalid
 logger = logging.getLogger(__name__)
 
 _BULK = 500
+# Claims of one chunk before the sweeper stops queuing it and stalls its batch.
+MAX_ATTEMPTS = 5
 
 
 def _hash_transcript(t: TranscriptIn) -> str:
@@ -271,7 +273,7 @@ def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> b
     try:
         policy = policy or policy_snapshot()
     except PolicyError as exc:
-        return _chunk_fail(chunk_id=chunk_id, token=token, error=str(exc))
+        return chunk_fail(chunk_id=chunk_id, token=token, error=str(exc))
     parameters = {(p.code, p.channel.code): p.pk for p in ScoredParameter.objects.select_related("channel")}
     new_scores, errors = [], []
     for transcript in transcripts:
@@ -336,11 +338,14 @@ def _score_row(transcript: Transcript, verdict: engine.Verdict, parameters: dict
     )
 
 
-def _chunk_fail(*, chunk_id: int, token: str, error: str) -> bool:
+def chunk_fail(*, chunk_id: int, token: str | None, error: str) -> bool:
+    """Mark a chunk failed (held with ``token``, or abandoned when None) and its batch
+    stalled, saying why; QA resumes it from the admin once the cause is fixed."""
     with transaction.atomic():
-        failed = ScoringChunk.objects.filter(pk=chunk_id, status=ChunkStatus.CLAIMED, claim_token=token).update(
-            status=ChunkStatus.FAILED, finished_at=timezone.now(), last_error=error
-        )
+        held = ScoringChunk.objects.filter(pk=chunk_id, status=ChunkStatus.CLAIMED)
+        if token is not None:
+            held = held.filter(claim_token=token)
+        failed = held.update(status=ChunkStatus.FAILED, finished_at=timezone.now(), last_error=error[:2000])
         if failed:
             batch_id = ScoringChunk.objects.filter(pk=chunk_id).values_list("batch_id", flat=True).first()
             UploadBatch.objects.filter(pk=batch_id).update(
@@ -403,7 +408,7 @@ def batch_resume(*, batch: UploadBatch) -> int:
     with transaction.atomic():
         ScoringChunk.objects.filter(batch=batch).filter(
             Q(status=ChunkStatus.FAILED) | Q(status=ChunkStatus.CLAIMED, claimed_at__lt=stale)
-        ).update(status=ChunkStatus.PENDING, claim_token="", claimed_at=None)
+        ).update(status=ChunkStatus.PENDING, claim_token="", claimed_at=None, attempts=0)
         UploadBatch.objects.filter(pk=batch.pk, status=BatchStatus.STALLED).update(
             status=BatchStatus.SCORING, errors=[]
         )
@@ -425,9 +430,11 @@ def chunks_sweep(*, lost_after_seconds: int | None = None) -> dict:
     )
     from scoring.tasks import score_chunk
 
-    stale = list(
-        ScoringChunk.objects.filter(status=ChunkStatus.CLAIMED, claimed_at__lt=now - lease).values_list("pk", flat=True)
-    )
+    abandoned = ScoringChunk.objects.filter(status=ChunkStatus.CLAIMED, claimed_at__lt=now - lease)
+    # A chunk that took its workers down again and again is not tried forever.
+    for chunk_id, attempts in abandoned.filter(attempts__gte=MAX_ATTEMPTS).values_list("pk", "attempts"):
+        chunk_fail(chunk_id=chunk_id, token=None, error=f"its worker stopped {attempts} times while scoring it")
+    stale = list(abandoned.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))
     lost_ids = list(
         ScoringChunk.objects.filter(status=ChunkStatus.PENDING)
         .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - lost))

@@ -31,6 +31,10 @@ def score_chunk(self, chunk_id: int) -> None:
         # A locked or restarting database: give the chunk back and try again later.
         services.chunk_release(chunk_id=chunk_id, token=token, error=str(exc))
         raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 60)) from None
+    except Exception as exc:
+        # Anything else will fail again: stop, and say so on the batch for QA to resume.
+        logger.exception("chunk %s failed", chunk_id)
+        services.chunk_fail(chunk_id=chunk_id, token=token, error=f"{type(exc).__name__}: {exc}")
 
 
 @shared_task

@@ -195,3 +195,44 @@ def test_export_neutralises_formulas(seeded, user):
     rows = list(sheet.values)
     assert list(rows[0][: len(COLUMNS)]) == COLUMNS
     assert rows[1][2].startswith("'=")
+
+
+def test_a_chunk_that_keeps_killing_workers_stalls_the_batch_and_resumes(seeded, user, settings):
+    settings.SCORING_CLAIM_TIMEOUT_SECONDS = 60
+    batch = queued_batch(user)
+    chunk = batch.chunks.get()
+    services.chunk_claim(chunk_id=chunk.pk, worker="dead")
+    ScoringChunk.objects.filter(pk=chunk.pk).update(
+        attempts=services.MAX_ATTEMPTS, claimed_at=timezone.now() - dt.timedelta(seconds=61)
+    )
+    assert services.chunks_sweep(lost_after_seconds=0) == {"abandoned": 0, "lost": 0}
+    batch.refresh_from_db()
+    chunk.refresh_from_db()
+    assert chunk.status == ChunkStatus.FAILED
+    assert batch.status == BatchStatus.STALLED
+    assert "stopped 5 times" in batch.errors[0]["error"]
+    services.batch_resume(batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE and batch.scored_count == 3
+
+
+def test_an_unexpected_error_in_a_task_stalls_the_batch_with_the_error(seeded, user, monkeypatch):
+    from scoring import engine
+    from scoring.tasks import score_chunk
+
+    batch = queued_batch(user)
+    chunk = batch.chunks.get()
+
+    def broken(policy, transcript):
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(engine, "score_transcript", broken)
+    score_chunk.delay(chunk.pk)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.STALLED
+    assert "RuntimeError: engine exploded" in batch.errors[0]["error"]
+    assert Score.objects.count() == 0
+    monkeypatch.undo()
+    services.batch_resume(batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE
