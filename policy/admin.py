@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -64,7 +64,7 @@ class ReasonedHistoryAdmin(SimpleHistoryAdmin):
 
     form = ChangeReasonForm
 
-    def change_reason(self, form, change: bool, extra_changes: list[str] = ()) -> str:
+    def reason_for_change(self, form, change: bool, extra_changes: list[str] = ()) -> str:
         written = form.written_reason() if hasattr(form, "written_reason") else ""
         if written:
             return written
@@ -73,7 +73,7 @@ class ReasonedHistoryAdmin(SimpleHistoryAdmin):
         return automatic_reason([*form.content_changed(), *extra_changes])
 
     def save_model(self, request, obj, form, change):
-        stamp(obj, user=request.user, reason=self.change_reason(form, change))
+        stamp(obj, user=request.user, reason=self.reason_for_change(form, change))
         obj.save()
 
     def delete_model(self, request, obj):
@@ -84,6 +84,12 @@ class ReasonedHistoryAdmin(SimpleHistoryAdmin):
         # One by one, so each deletion leaves a history row with who and why.
         for obj in queryset:
             self.delete_model(request, obj)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history saves a posted revert after checking view permission only.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
 
 class ImportExportHistoryAdmin(ImportExportMixin, ReasonedHistoryAdmin):
@@ -285,13 +291,13 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
             # Saved once in save_related, by directive_record_change, after the channels
             # and inline templates: one new version, one history row.
             return
-        stamp(obj, user=request.user, reason=self.change_reason(form, change))
+        stamp(obj, user=request.user, reason=self.reason_for_change(form, change))
         obj.save()
 
     def save_related(self, request, form, formsets, change):
         directive = form.instance
         inline_changes = [str(fs.model._meta.verbose_name_plural) for fs in formsets if fs.has_changed()]
-        reason = self.change_reason(form, change, inline_changes)
+        reason = self.reason_for_change(form, change, inline_changes)
         form._history_reason = reason
         content_changed = bool(form.content_changed() or inline_changes)
         if change:
@@ -308,7 +314,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
         self.warn_after_save(request, directive)
 
     def save_formset(self, request, form, formset, change):
-        reason = getattr(form, "_history_reason", None) or self.change_reason(form, change)
+        reason = getattr(form, "_history_reason", None) or self.reason_for_change(form, change)
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
             stamp(obj, user=request.user, reason=reason)
