@@ -56,11 +56,19 @@ def _changes(model, record, previous) -> list[tuple[str, str, str]]:
         except Exception:  # an m2m or removed field
             name = change.field
         old, new = change.old, change.new
-        if isinstance(old, list) or isinstance(new, list):
-            old = ", ".join(sorted(str(getattr(v, "channel", v) if not isinstance(v, dict) else v) for v in old or []))
-            new = ", ".join(sorted(str(getattr(v, "channel", v) if not isinstance(v, dict) else v) for v in new or []))
+        if isinstance(old, list) or isinstance(new, list):  # an m2m: rows of the through table
+            old, new = _m2m_text(old), _m2m_text(new)
         out.append((name, "" if old is None else str(old), "" if new is None else str(new)))
     return out
+
+
+def _m2m_text(rows) -> str:
+    """Channels of a directive as "email, live_chat" from simple-history's m2m rows."""
+    names = []
+    for row in rows or []:
+        value = row.get("channel") if isinstance(row, dict) else getattr(row, "channel", row)
+        names.append(getattr(value, "code", None) or str(value))
+    return ", ".join(sorted(names))
 
 
 def history_entries(model, records) -> list[Entry]:
@@ -95,13 +103,13 @@ def history_entries(model, records) -> list[Entry]:
 
 
 def audit_trail(start: dt.datetime, end: dt.datetime) -> list[Entry]:
-    """Every change to the policy, every score override and every upload in [start, end)."""
+    """Every change to the policy, every score override and every upload from start to end, inclusive."""
     entries: list[Entry] = []
     for model in TRACKED:
-        entries += history_entries(model, model.history.filter(history_date__gte=start, history_date__lt=end))
+        entries += history_entries(model, model.history.filter(history_date__gte=start, history_date__lte=end))
     from scoring.models import ScoreOverride, UploadBatch
 
-    for override in ScoreOverride.objects.filter(created_at__gte=start, created_at__lt=end).select_related(
+    for override in ScoreOverride.objects.filter(created_at__gte=start, created_at__lte=end).select_related(
         "created_by", "score__transcript", "score__parameter"
     ):
         entries.append(
@@ -117,7 +125,7 @@ def audit_trail(start: dt.datetime, end: dt.datetime) -> list[Entry]:
                 reason=override.justification,
             )
         )
-    for batch in UploadBatch.objects.filter(created_at__gte=start, created_at__lt=end).select_related("uploaded_by"):
+    for batch in UploadBatch.objects.filter(created_at__gte=start, created_at__lte=end).select_related("uploaded_by"):
         entries.append(
             Entry(
                 when=batch.created_at,

@@ -209,6 +209,10 @@ class AuditTrailForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
             raise ValidationError("The range ends before it starts.")
+        for day in (start, end):
+            if day and not 1900 <= day.year <= 9000:
+                raise ValidationError(f"{day:%Y-%m-%d} is out of range: choose dates between 1900 and 9000.")
         return data

@@ -36,7 +36,8 @@ def _directive_or_404(model_admin, request, object_id) -> Directive:
 def _preview_initial(request) -> dict:
     """Prefill from ``?directive=<id>``: its first channel, first day, 09:00 WIB."""
     initial = {"date": dt.date.today(), "time": dt.time(9, 0)}
-    directive = Directive.objects.filter(pk=request.GET.get("directive") or None).first()
+    wanted = request.GET.get("directive", "")
+    directive = Directive.objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
     if directive is not None:
         channel = directive.channels.order_by("code").first()
         if channel is not None:
@@ -79,7 +80,16 @@ def directive_preview(request, *, model_admin):
                     changes = directive_changes_since(answer.rule.id, since)
             except PolicyError as exc:
                 field = "timezone" if "time zone" in str(exc) else None
-                form.add_error(field, f"The policy cannot answer: {exc}.")
+                message = f"The policy cannot answer: {exc}."
+                if as_of is not None:
+                    first = Directive.history.order_by("history_date").values_list("history_date", flat=True).first()
+                    if first is None or first > as_of:
+                        begun = f"on {timezone.localtime(first):%Y-%m-%d %H:%M}" if first else "not yet"
+                        message = (
+                            f"The audit history of the policy begins {begun}: how it stood at "
+                            f'{as_of:%Y-%m-%d %H:%M} is not recorded. Untick "As the policy stood then".'
+                        )
+                form.add_error(field, message)
     else:
         form = PreviewForm(initial=_preview_initial(request))
     context = _context(
@@ -168,7 +178,7 @@ def audit_trail_view(request, *, model_admin):
         if form.is_valid():
             zone = timezone.get_current_timezone()
             start = dt.datetime.combine(form.cleaned_data["start"], dt.time.min, tzinfo=zone)
-            end = dt.datetime.combine(form.cleaned_data["end"] + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+            end = dt.datetime.combine(form.cleaned_data["end"], dt.time.max, tzinfo=zone)
             entries = audit_trail(start, end)
             if request.GET.get("format") == "csv":
                 response = HttpResponse(audit_trail_csv(entries), content_type="text/csv; charset=utf-8")

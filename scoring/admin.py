@@ -306,9 +306,14 @@ class TranscriptAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         current = Score.objects.filter(transcript=OuterRef("pk"), is_current=True).order_by("parameter__code")
-        return super().get_queryset(request).annotate(current_result=Subquery(current.values("result")[:1]))
+        # The final result: QA's latest override of the current score, else the automatic one.
+        override = ScoreOverride.objects.filter(score=OuterRef("pk")).order_by("-created_at", "-pk")
+        final = current.annotate(final=Coalesce(Subquery(override.values("result")[:1]), F("result"))).values("final")[
+            :1
+        ]
+        return super().get_queryset(request).annotate(current_result=Subquery(final))
 
-    @admin.display(description="current result", ordering="current_result")
+    @admin.display(description="current result (final)", ordering="current_result")
     def current_result(self, obj):
         return obj.current_result or "-"
 

@@ -39,7 +39,8 @@ _TOKEN_RE = re.compile(r"[^\W\d_]+|\d+")
 # A passage counts as an attempt at the greeting when at least this share of the
 # template's fixed text is there; below it, the CSO said something else entirely.
 _PRESENCE_SHARE = 0.5
-_MAX_NAME_WORDS = 4
+# How many words a name that is not the CSO's may span, for the diagnosis.
+_MAX_WRONG_NAME_WORDS = 3
 _MAX_INTRUSION = 3
 
 
@@ -122,6 +123,10 @@ class Context:
     forms_of_address: frozenset[str]
     typo_ratio: float
     typo_min_length: int
+
+    @property
+    def longest_name(self) -> int:
+        return max((len(name) for name in self.names), default=1)
 
 
 @dataclass(frozen=True)
@@ -282,13 +287,13 @@ def _element_options(element: Part, words: list[str], j: int, ctx: Context):
             elif not word.isdigit():
                 yield "no_band", 1
     elif element.kind == "nama":
-        for k in range(1, _MAX_NAME_WORDS + 1):
+        for k in range(1, max(ctx.longest_name, _MAX_WRONG_NAME_WORDS) + 1):
             if j + k > m:
                 break
             window = tuple(words[j : j + k])
             if window in ctx.names:
                 yield "ok", k
-            elif k <= 3 and not any(w.isdigit() for w in window):
+            elif k <= _MAX_WRONG_NAME_WORDS and not any(w.isdigit() for w in window):
                 yield "wrong_name", k
 
 

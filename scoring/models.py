@@ -164,6 +164,9 @@ class Score(models.Model):
     local_time = models.DateTimeField(null=True, blank=True, help_text="The deciding instant (rule S3).")
     zone_label = models.CharField(max_length=64, blank=True)
     scorer_version = models.CharField(max_length=32)
+    content_hash = models.CharField(
+        max_length=64, blank=True, help_text="The transcript content this score judged (it may be uploaded again)."
+    )
     scored_at = models.DateTimeField(auto_now_add=True)
     is_current = models.BooleanField(default=True)
     batch = models.ForeignKey(UploadBatch, null=True, on_delete=models.SET_NULL, related_name="scores")
@@ -202,6 +205,14 @@ class ScoreOverride(models.Model):
     score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="overrides")
     result = models.CharField(max_length=4, choices=Result.choices)
     justification = models.TextField()
+    carried_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The override this one continues: the transcript was scored again to the same result.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from policy.models import CSO, Channel, ScoredParameter, TimeZoneAlias
@@ -213,11 +213,16 @@ def batch_enqueue(*, batch_id: int) -> int:
     chunk_ids = list(
         ScoringChunk.objects.filter(batch_id=batch_id, status=ChunkStatus.PENDING).values_list("pk", flat=True)
     )
-    now = timezone.now()
+    queued = 0
     for chunk_id in chunk_ids:
-        ScoringChunk.objects.filter(pk=chunk_id).update(enqueued_at=now)
-        score_chunk.delay(chunk_id)
-    return len(chunk_ids)
+        try:
+            score_chunk.delay(chunk_id)
+        except Exception:  # the broker is down: the sweeper queues it once it is back
+            logger.warning("could not queue chunk %s; the sweeper will", chunk_id, exc_info=True)
+            continue
+        ScoringChunk.objects.filter(pk=chunk_id).update(enqueued_at=timezone.now())
+        queued += 1
+    return queued
 
 
 # --- claiming and scoring -------------------------------------------------------------------
@@ -244,9 +249,8 @@ def chunk_claim(*, chunk_id: int, worker: str) -> str | None:
         return None
     batch_id = ScoringChunk.objects.filter(pk=chunk_id).values_list("batch_id", flat=True).first()
     UploadBatch.objects.filter(pk=batch_id, started_at__isnull=True).update(started_at=now)
-    UploadBatch.objects.filter(pk=batch_id, status__in=[BatchStatus.QUEUED, BatchStatus.STALLED]).update(
-        status=BatchStatus.SCORING
-    )
+    # A stalled batch stays stalled until QA resumes it, even while its other chunks run.
+    UploadBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(status=BatchStatus.SCORING)
     return token
 
 
@@ -270,6 +274,7 @@ def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> b
     (and writes nothing) when the claim was lost to another worker meanwhile."""
     chunk = ScoringChunk.objects.get(pk=chunk_id)
     transcripts = list(chunk.transcripts.select_related("channel").prefetch_related("messages").order_by("pk"))
+    judged = {t.pk: t.content_hash for t in transcripts}
     try:
         policy = policy or policy_snapshot()
     except PolicyError as exc:
@@ -298,12 +303,25 @@ def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> b
         )
         if fenced != 1:
             return False
-        ids = [t.pk for t in transcripts]
-        # Lock the transcripts so two batches scoring the same one take turns.
-        list(Transcript.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-        Score.objects.filter(transcript_id__in=ids, is_current=True).update(is_current=False)
+        # Lock the transcripts so two batches scoring the same one take turns; one
+        # uploaded again since it was read here is the newer batch's to score.
+        now_hashes = dict(
+            Transcript.objects.select_for_update()
+            .filter(pk__in=list(judged))
+            .order_by("pk")
+            .values_list("pk", "content_hash")
+        )
+        ids = [pk for pk, digest in judged.items() if now_hashes.get(pk) == digest]
+        new_scores = [score for score in new_scores if score.transcript_id in ids]
+        previous = list(
+            Score.objects.filter(transcript_id__in=ids, is_current=True).prefetch_related(
+                Prefetch("overrides", queryset=ScoreOverride.objects.order_by("-created_at", "-pk"))
+            )
+        )
+        Score.objects.filter(pk__in=[score.pk for score in previous]).update(is_current=False)
         Score.objects.bulk_create(new_scores, batch_size=_BULK)
-        scored = len({s.transcript_id for s in new_scores})
+        _carry_overrides(previous, new_scores)
+        scored = len({s.transcript_id for s in new_scores}) + (len(judged) - len(ids))
         UploadBatch.objects.filter(pk=chunk.batch_id).update(
             scored_count=F("scored_count") + scored,
             failed_count=F("failed_count") + len(errors),
@@ -311,6 +329,29 @@ def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> b
         )
         batch_finish_if_done(batch_id=chunk.batch_id)
     return True
+
+
+def _carry_overrides(previous: list[Score], new_scores: list[Score]) -> None:
+    """A QA override stays in force when the transcript is scored again to the same
+    automatic result on the same content: it is copied to the new score, saying so."""
+    fresh = {(s.transcript_id, s.parameter_id): s for s in new_scores}
+    copies = []
+    for old in previous:
+        override = old.current_override
+        new = fresh.get((old.transcript_id, old.parameter_id))
+        if override is None or new is None:
+            continue
+        if new.result == old.result and new.content_hash == old.content_hash:
+            copies.append(
+                ScoreOverride(
+                    score=new,
+                    result=override.result,
+                    justification=override.justification,
+                    carried_from=override,
+                    created_by=override.created_by,
+                )
+            )
+    ScoreOverride.objects.bulk_create(copies, batch_size=_BULK)
 
 
 def _score_row(transcript: Transcript, verdict: engine.Verdict, parameters: dict, chunk: ScoringChunk) -> Score:
@@ -332,6 +373,7 @@ def _score_row(transcript: Transcript, verdict: engine.Verdict, parameters: dict
         local_time=verdict.local,
         zone_label=verdict.zone_label,
         scorer_version=engine.SCORER_VERSION,
+        content_hash=transcript.content_hash,
         is_current=True,
         batch_id=chunk.batch_id,
         chunk=chunk,
@@ -348,8 +390,10 @@ def chunk_fail(*, chunk_id: int, token: str | None, error: str) -> bool:
         failed = held.update(status=ChunkStatus.FAILED, finished_at=timezone.now(), last_error=error[:2000])
         if failed:
             batch_id = ScoringChunk.objects.filter(pk=chunk_id).values_list("batch_id", flat=True).first()
+            failed_chunks = ScoringChunk.objects.filter(batch_id=batch_id, status=ChunkStatus.FAILED).order_by("index")
             UploadBatch.objects.filter(pk=batch_id).update(
-                status=BatchStatus.STALLED, errors=[{"transcript": "", "error": error}]
+                status=BatchStatus.STALLED,
+                errors=[{"transcript": f"chunk {c.index}", "error": c.last_error} for c in failed_chunks],
             )
     return False
 

@@ -8,6 +8,8 @@ import os
 import socket
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import OperationalError
 
 from scoring import services
@@ -19,7 +21,19 @@ def _worker_name(task) -> str:
     return f"{task.request.hostname or socket.gethostname()}:{os.getpid()}"
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
+# A chunk takes seconds; one still running near the end of its claim is stuck, and
+# is stopped before another worker may claim it.
+_SOFT_LIMIT = max(settings.SCORING_CLAIM_TIMEOUT_SECONDS - 30, 5)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=5,
+    soft_time_limit=_SOFT_LIMIT,
+    time_limit=_SOFT_LIMIT + 20,
+)
 def score_chunk(self, chunk_id: int) -> None:
     """Claim and score one chunk of a batch."""
     token = services.chunk_claim(chunk_id=chunk_id, worker=_worker_name(self))
@@ -31,6 +45,9 @@ def score_chunk(self, chunk_id: int) -> None:
         # A locked or restarting database: give the chunk back and try again later.
         services.chunk_release(chunk_id=chunk_id, token=token, error=str(exc))
         raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 60)) from None
+    except SoftTimeLimitExceeded:
+        logger.error("chunk %s took longer than %ss", chunk_id, _SOFT_LIMIT)
+        services.chunk_fail(chunk_id=chunk_id, token=token, error=f"scoring took longer than {_SOFT_LIMIT}s")
     except Exception as exc:
         # Anything else will fail again: stop, and say so on the batch for QA to resume.
         logger.exception("chunk %s failed", chunk_id)

@@ -322,7 +322,9 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
     if redirect:
         return redirect
     transcript = score.transcript
-    turn = selectors.transcript_first_cso_turn(transcript)
+    # After a re-upload with other content, the messages this score judged are gone.
+    stale = bool(score.content_hash) and score.content_hash != transcript.content_hash
+    turn = "" if stale else selectors.transcript_first_cso_turn(transcript)
     marked, found = highlight(turn, score.passage_start, score.passage_end, score.matched_passage)
     local = ""
     if score.local_time is not None:
@@ -342,6 +344,7 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
         transcript=transcript,
         turn_html=marked,
         passage_found=found,
+        stale_content=stale,
         local=local,
         overrides=list(score.overrides.select_related("created_by").order_by("-created_at", "-pk")),
         override_form=override_form or OverrideForm(initial={"result": score.final_result}),

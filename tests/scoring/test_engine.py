@@ -143,6 +143,20 @@ CASES = [
     pytest.param(transcript(hpn(name="Marlina")), YES, HPN, "", id="S7-any-word"),
     pytest.param(transcript(hpn(name="RINA")), YES, HPN, "", id="S7-case-insensitive"),
     pytest.param(transcript(hpn(name="Hendra")), NO, HPN, 'used the name "Hendra"', id="S7-wrong-name"),
+    pytest.param(
+        transcript(hpn(name="Muhammad Rizky Aditya Putra Pratama"), cso_name="Muhammad Rizky Aditya Putra Pratama"),
+        YES,
+        HPN,
+        "",
+        id="S7-long-full-name",
+    ),
+    pytest.param(
+        transcript(hpn(name="Intan Permata"), cso_name="Intan Permata Sari"),
+        NO,
+        HPN,
+        "",
+        id="S7-two-of-three-words-is-not-a-name",
+    ),
     # S8
     pytest.param(transcript("halo kak! " + hpn().lower() + " 🙏?"), YES, HPN, "", id="S8-case-emoji-prefix-suffix"),
     pytest.param(transcript(hpn().replace(",", "")), YES, HPN, "", id="S8-no-commas"),

@@ -236,3 +236,69 @@ def test_an_unexpected_error_in_a_task_stalls_the_batch_with_the_error(seeded, u
     services.batch_resume(batch=batch)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE
+
+
+def test_a_stalled_batch_stays_stalled_while_its_other_chunks_finish(seeded, user, settings):
+    settings.SCORING_CHUNK_SIZE = 1
+    batch = queued_batch(user, n=3)
+    first, *others = batch.chunks.order_by("index")
+    token = services.chunk_claim(chunk_id=first.pk, worker="w")
+    services.chunk_fail(chunk_id=first.pk, token=token, error="disk on fire")
+    for chunk in others:
+        services.chunk_run(chunk_id=chunk.pk, worker="w")
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.STALLED
+    assert batch.errors == [{"transcript": "chunk 0", "error": "disk on fire"}]
+    assert batch.scored_count == 2
+
+
+def test_an_override_survives_a_rescore_to_the_same_result_only(seeded, user):
+    """GIVEN QA overrode a score
+    WHEN the transcript is scored again to the same automatic result on the same content
+    THEN the override is carried to the new score; when the result changes, it is not."""
+    first = ingest(jsonl(line("A"), line("B")), user)
+    score_a, score_b = Score.objects.order_by("transcript__external_id")
+    services.score_override(score=score_a, result="NO", justification="greeted in a call before", user=user)
+    services.score_override(score=score_b, result="NO", justification="wrong queue", user=user)
+    # B is uploaded again with another greeting: its automatic result changes.
+    ingest(jsonl(line("B", text="Halo")), user, name="b-again.jsonl")
+    services.batch_score_inline(batch=services.batch_rescore(source=first, user=user, enqueue=False))
+    current = {s.transcript.external_id: s for s in current_scores()}
+    assert current["A"].final_result == "NO"
+    assert current["A"].current_override.carried_from is not None
+    assert current["A"].current_override.justification == "greeted in a call before"
+    assert current["B"].result == "NO" and current["B"].current_override is None
+
+
+def test_a_transcript_uploaded_again_while_its_chunk_was_scored_is_left_to_the_newer_batch(seeded, user, monkeypatch):
+    batch = queued_batch(user, n=2)
+    chunk = batch.chunks.get()
+    real = services.transcript_to_input
+
+    def reupload_midway(transcript):
+        # Another process stores a new version of T-0 while this chunk is scoring.
+        Transcript.objects.filter(external_id="T-0").update(content_hash="newer")
+        return real(transcript)
+
+    monkeypatch.setattr(services, "transcript_to_input", reupload_midway)
+    assert services.chunk_run(chunk_id=chunk.pk, worker="w")
+    assert list(Score.objects.values_list("transcript__external_id", flat=True)) == ["T-1"]
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE
+
+
+def test_an_upload_while_the_broker_is_down_is_stored_and_swept_up_later(seeded, user, monkeypatch):
+    from scoring.tasks import score_chunk
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(score_chunk, "delay", down)
+    content = jsonl(line("A"))
+    batch = services.batch_ingest(filename="a.jsonl", content=content, user=user, enqueue=False)
+    assert services.batch_enqueue(batch_id=batch.pk) == 0
+    assert batch.chunks.get().enqueued_at is None
+    monkeypatch.undo()
+    assert services.chunks_sweep() == {"abandoned": 0, "lost": 1}
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.DONE
