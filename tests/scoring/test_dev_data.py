@@ -60,3 +60,20 @@ def test_second_format_updates_the_same_transcripts(seeded, shared_dir, tmp_path
     second = UploadBatch.objects.order_by("-pk").first()
     batch_rows = _export(tmp_path, "--batch", str(second.pk))
     assert len(batch_rows) == 240
+
+
+# dev-expected.csv leaves SM-D00148 unflagged: a public complaint answered with the HPN
+# greeting while it was in force, with one tolerated typo ("Nasoinal"). Rule S10 flags
+# a directive's special greeting used on such a post, and S8 tolerates that typo, so
+# the site flags it; the disagreement is reported to the spec's owners.
+FLAG_LABEL_DISPUTED = {"SM-D00148"}
+
+
+def test_flags_follow_rule_s10(seeded, shared_dir, tmp_path):
+    call_command("import_transcripts", str(shared_dir / "data" / "dev-transcripts.jsonl"), "--inline")
+    got = {row["transcript_id"]: row["flags"] for row in _export(tmp_path)}
+    expected = _expected(shared_dir)
+    wrong = [tid for tid, row in expected.items() if tid not in FLAG_LABEL_DISPUTED and got[tid] != row["flags"]]
+    assert wrong == []
+    assert sum(1 for f in got.values() if f) == 18
+    assert all(got[tid] == "festive_on_public_complaint" for tid in FLAG_LABEL_DISPUTED)
