@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from functools import lru_cache
 
 from django.utils import timezone
 
 from scoring.models import Score
+from scoring.selectors import zone_named
 
 # The contract (shared/spec/formats.md): these columns, in this order, first.
 COLUMNS = [
@@ -71,30 +73,10 @@ def score_row(score: Score, zone_of) -> list[str]:
     return [neutralise(v) for v in values]
 
 
-def _zone_resolver():
-    """Zone labels (WITA, Asia/Jayapura) to zones, with the aliases read once."""
-    from zoneinfo import ZoneInfo
-
-    from policy.models import TimeZoneAlias
-
-    aliases = {code.upper(): iana for code, iana in TimeZoneAlias.objects.values_list("code", "iana_name")}
-    cache: dict[str, object] = {}
-
-    def resolve(label: str):
-        if label not in cache:
-            try:
-                cache[label] = ZoneInfo(aliases.get(label.upper(), label))
-            except (ValueError, KeyError, OSError):  # a label that no longer resolves: the site zone
-                cache[label] = timezone.get_current_timezone()
-        return cache[label]
-
-    return resolve
-
-
 def render_scores(scores: Iterable[Score], fmt: str) -> bytes:
     """The export as bytes, ``fmt`` being ``csv`` or ``xlsx``."""
     header = COLUMNS + EXTRA_COLUMNS
-    zone_of = _zone_resolver()
+    zone_of = lru_cache(maxsize=None)(zone_named)  # one alias lookup per zone label
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
