@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
@@ -123,10 +123,7 @@ class Context:
     forms_of_address: frozenset[str]
     typo_ratio: float
     typo_min_length: int
-
-    @property
-    def longest_name(self) -> int:
-        return max((len(name) for name in self.names), default=1)
+    longest_name: int = 1  # words in the longest accepted name
 
 
 @dataclass(frozen=True)
@@ -341,14 +338,19 @@ def _turn_text(turn) -> str:
 
 
 def _context(policy: Policy, rule: Rule, expectation: Expectation | None, transcript: TranscriptIn) -> Context:
-    names = accepted_names(policy, cso_name=transcript.cso_name, cso_id=transcript.cso_id)
+    names = frozenset(
+        words
+        for n in accepted_names(policy, cso_name=transcript.cso_name, cso_id=transcript.cso_id)
+        if (words := _words(n))
+    )
     return Context(
         band_words=frozenset(b.word.lower() for b in policy.bands),
         owed_band=expectation.band.word.lower() if expectation and expectation.band else None,
-        names=frozenset(_words(n) for n in names if _words(n)),
+        names=names,
         forms_of_address=frozenset(w for f in rule.forms_of_address for w in _words(f)),
         typo_ratio=rule.typo_ratio,
         typo_min_length=rule.typo_min_length,
+        longest_name=max((len(n) for n in names), default=1),
     )
 
 
@@ -535,14 +537,7 @@ def _wrong_template(policy, rule, transcript, text, ctx, owed_match):
     for other_rule, other_text in _alternatives(
         policy, rule, transcript.channel, rule.template_for(Element.OPENING, transcript.channel).text
     ):
-        other_ctx = Context(
-            ctx.band_words,
-            ctx.owed_band,
-            ctx.names,
-            ctx.forms_of_address,
-            other_rule.typo_ratio,
-            other_rule.typo_min_length,
-        )
+        other_ctx = replace(ctx, typo_ratio=other_rule.typo_ratio, typo_min_length=other_rule.typo_min_length)
         other = match_template(compile_template(other_text), text, other_ctx)
         if not other.present() or other.cost >= owed_match.cost:
             continue
