@@ -163,13 +163,22 @@ class Expectation:
 # --- rule S1: local time ------------------------------------------------------------
 
 
+def resolve_zone(name: str | None, *, zone_aliases: dict[str, str], default: str) -> ZoneInfo:
+    """Rule S1: an alias such as ``WITA`` (any case), an IANA name, or ``default``
+    when blank. Raises LookupError for anything else."""
+    label = (name or "").strip() or default
+    try:
+        return ZoneInfo(zone_aliases.get(label.upper(), label))
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        raise LookupError(label) from exc
+
+
 def zone_for(policy: Policy, name: str | None) -> tuple[ZoneInfo, str]:
     """The zone of a transcript and the label to show for it (WIB, Asia/Jayapura...)."""
     label = (name or "").strip() or policy.default_zone
-    iana = policy.zone_aliases.get(label.upper(), label)
     try:
-        return ZoneInfo(iana), label
-    except (ZoneInfoNotFoundError, ValueError):
+        return resolve_zone(label, zone_aliases=policy.zone_aliases, default=policy.default_zone), label
+    except LookupError:
         known = ", ".join(sorted(policy.zone_aliases))
         raise PolicyError(f"unknown time zone {label!r} (use an IANA name or one of {known})") from None
 

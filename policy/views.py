@@ -61,9 +61,11 @@ def directive_preview(request, *, model_admin):
             at = dt.datetime.combine(data["date"], data["time"])
             try:
                 # The situation's instant, in its zone: "as it stood then" means then.
-                since = local_time(at, zone_for(policy_snapshot(), data["timezone"])[0])
-                as_of = since if data.get("as_it_stood") else None
-                policy = policy_snapshot(as_of=as_of)
+                policy = policy_snapshot()
+                since = local_time(at, zone_for(policy, data["timezone"])[0])
+                if data.get("as_it_stood"):
+                    as_of = since
+                    policy = policy_snapshot(as_of=as_of)
                 answer = expected_greeting(
                     policy,
                     channel=data["channel"].code,

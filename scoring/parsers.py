@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from policy.resolver import resolve_zone
 from scoring.types import MessageIn, RowError, TranscriptIn, UploadInvalid
 
 DEFAULT_ZONE = "Asia/Jakarta"  # rule S1: a transcript without a zone is in WIB
@@ -85,20 +85,6 @@ def parse_upload(
     if ctx.errors:
         raise UploadInvalid(ctx.errors)
     return [draft.build(ctx) for draft in ctx.drafts]
-
-
-def resolve_zone(name: str, *, zone_aliases: dict[str, str], default: str = DEFAULT_ZONE) -> ZoneInfo:
-    """The zone a transcript's ``timezone`` field names (rule S1): an alias such as
-    ``WITA`` (any case), an IANA name, or the site default when blank. Raises
-    ``LookupError`` for anything else."""
-    name = (name or "").strip()
-    if not name:
-        name = default
-    alias = zone_aliases.get(name.upper())
-    try:
-        return ZoneInfo(alias or name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise LookupError(name) from exc
 
 
 # --------------------------------------------------------------------------- state
@@ -230,7 +216,7 @@ class _FieldReader:
         if name.upper() in self.ctx.zone_aliases:
             return name.upper()
         try:
-            resolve_zone(name, zone_aliases={})
+            resolve_zone(name, zone_aliases={}, default=DEFAULT_ZONE)
         except LookupError:
             aliases = ", ".join(self.ctx.zone_aliases)
             hint = f" (use an IANA name or {aliases})" if aliases else " (use an IANA name)"

@@ -52,7 +52,7 @@ def zone_named(label: str):
     Asia/Jayapura, blank for the site default); the site zone when it no longer resolves."""
     from django.utils import timezone as djtz
 
-    from scoring.parsers import resolve_zone
+    from policy.resolver import resolve_zone
 
     aliases = {code.upper(): iana for code, iana in TimeZoneAlias.objects.values_list("code", "iana_name")}
     try:

@@ -24,12 +24,12 @@ from django.db.models import Case, F, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from policy.models import CSO, Channel, ScoredParameter, TimeZoneAlias
-from policy.resolver import Policy, PolicyError
+from policy.resolver import Policy, PolicyError, resolve_zone
 from policy.selectors import policy_snapshot
 from scoring import engine
 from scoring.choices import BatchKind, BatchStatus, ChunkStatus, Result
 from scoring.models import Message, Score, ScoreOverride, ScoringChunk, Transcript, UploadBatch
-from scoring.parsers import parse_upload, resolve_zone
+from scoring.parsers import parse_upload
 from scoring.selectors import upload_vocabulary
 from scoring.types import MessageIn, TranscriptIn, UploadInvalid
 
