@@ -1,17 +1,23 @@
+"""Django choices of the policy models; the values come from :mod:`rules.vocabulary`."""
+
 from django.db import models
+
+from rules.vocabulary import DocumentKind
+from rules.vocabulary import Element as ElementValue
+from rules.vocabulary import Visibility as VisibilityValue
 
 
 class Element(models.TextChoices):
     """The parts of a CSO's script that the SOP fixes."""
 
-    OPENING = "opening", "Opening greeting (salam pembuka)"
-    CLOSING = "closing", "Closing greeting (salam penutup)"
-    CAMPAIGN = "campaign", "Campaign line"
+    OPENING = ElementValue.OPENING.value, "Opening greeting (salam pembuka)"
+    CLOSING = ElementValue.CLOSING.value, "Closing greeting (salam penutup)"
+    CAMPAIGN = ElementValue.CAMPAIGN.value, "Campaign line"
 
 
 class DirectiveKind(models.TextChoices):
-    BASELINE = "baseline", "Baseline (standing SOP)"
-    DIRECTIVE = "directive", "Directive (temporary change)"
+    BASELINE = DocumentKind.BASELINE.value, "Baseline (standing SOP)"
+    DIRECTIVE = DocumentKind.DIRECTIVE.value, "Directive (temporary change)"
 
 
 class DirectiveStatus(models.TextChoices):
@@ -21,11 +27,5 @@ class DirectiveStatus(models.TextChoices):
 
 
 class Visibility(models.TextChoices):
-    PRIVATE = "private", "Private (chat, email, direct message)"
-    PUBLIC = "public", "Public (wall post, comment, timeline)"
-
-
-# The slots a greeting template may contain (rule S6 and S7).
-SLOT_TIME_OF_DAY = "waktu"
-SLOT_CSO_NAME = "nama_cso"
-TEMPLATE_SLOTS = (SLOT_TIME_OF_DAY, SLOT_CSO_NAME)
+    PRIVATE = VisibilityValue.PRIVATE.value, "Private (chat, email, direct message)"
+    PUBLIC = VisibilityValue.PUBLIC.value, "Public (wall post, comment, timeline)"

@@ -169,7 +169,7 @@ ZONE_CHOICES_HELP = "WIB, WITA, WIT or an IANA name such as Asia/Makassar."
 
 
 class PreviewForm(forms.Form):
-    """What a CSO must say at a given moment: the question of policy.resolver.expected_greeting."""
+    """What a CSO must say at a given moment: the question of rules.resolver.expected_greeting."""
 
     channel = forms.ModelChoiceField(queryset=Channel.objects.all(), to_field_name="code", empty_label=None)
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), help_text="Local date, e.g. 2023-09-10.")

@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from policy.choices import DirectiveKind, DirectiveStatus, Element
-from policy.templating import TemplateError, validate_template
+from rules.templates import TemplateError, validate_template
 
 
 def split_list(value: str) -> list[str]:

@@ -19,7 +19,8 @@ from policy.models import (
     TimeZoneAlias,
     split_list,
 )
-from policy.resolver import Band, CSORecord, Parameter, Policy, PolicyError, Rule, Template
+from rules.resolver import PolicyError
+from rules.snapshot import Band, CSORecord, DirectiveSnapshot, Parameter, Policy, TemplateText
 
 
 def _window(row, date_field: str, time_field: str) -> dt.datetime | None:
@@ -27,10 +28,10 @@ def _window(row, date_field: str, time_field: str) -> dt.datetime | None:
     return dt.datetime.combine(day, getattr(row, time_field)) if day else None
 
 
-def _rule(row, *, pk: int, history_id, channels, templates, baseline_forms: tuple[str, ...]) -> Rule:
-    """A Rule from a Directive or a HistoricalDirective row (they share field names)."""
+def _snapshot(row, *, pk: int, history_id, channels, templates, baseline_forms: tuple[str, ...]) -> DirectiveSnapshot:
+    """A snapshot from a Directive or a HistoricalDirective row (they share field names)."""
     forms = tuple(split_list(row.forms_of_address)) or baseline_forms
-    return Rule(
+    return DirectiveSnapshot(
         id=pk,
         kind=row.kind,
         reference=row.reference,
@@ -71,7 +72,9 @@ def _current_documents():
     )
     history = latest_history_ids(d.pk for d in rows)
     for d in rows:
-        templates = [Template(t.element, t.channel.code if t.channel_id else None, t.text) for t in d.templates.all()]
+        templates = [
+            TemplateText(t.element, t.channel.code if t.channel_id else None, t.text) for t in d.templates.all()
+        ]
         yield d, d.pk, history.get(d.pk), [c.code for c in d.channels.all()], templates
 
 
@@ -84,9 +87,9 @@ def _documents_as_of(moment: dt.datetime):
         if r.history_type != "-" and r.status == DirectiveStatus.PUBLISHED
     ]
     rows.sort(key=lambda r: (r.priority, r.published_at or dt.datetime.min.replace(tzinfo=dt.UTC), r.id), reverse=True)
-    templates: dict[int, list[Template]] = {}
+    templates: dict[int, list[TemplateText]] = {}
     for t in GreetingTemplate.history.as_of(moment):
-        templates.setdefault(t.directive_id, []).append(Template(t.element, codes.get(t.channel_id), t.text))
+        templates.setdefault(t.directive_id, []).append(TemplateText(t.element, codes.get(t.channel_id), t.text))
     for r in rows:
         channels = [codes[link.channel_id] for link in r.channels.all() if link.channel_id in codes]
         yield r, r.id, r.history_id, channels, templates.get(r.id, [])
@@ -102,7 +105,7 @@ def policy_snapshot(as_of: dt.datetime | None = None) -> Policy:
         raise PolicyError(f"no published baseline{when}: run `manage.py seed_sop` or publish one in the admin")
     base_row, base_pk, base_history, base_channels, base_templates = baselines[0]
     baseline_forms = tuple(split_list(base_row.forms_of_address))
-    baseline = _rule(
+    baseline = _snapshot(
         base_row,
         pk=base_pk,
         history_id=base_history,
@@ -111,7 +114,7 @@ def policy_snapshot(as_of: dt.datetime | None = None) -> Policy:
         baseline_forms=baseline_forms,
     )
     directives = tuple(
-        _rule(row, pk=pk, history_id=hid, channels=channels, templates=templates, baseline_forms=baseline_forms)
+        _snapshot(row, pk=pk, history_id=hid, channels=channels, templates=templates, baseline_forms=baseline_forms)
         for row, pk, hid, channels, templates in documents
         if row.kind == DirectiveKind.DIRECTIVE
     )

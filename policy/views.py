@@ -16,8 +16,8 @@ from django.utils import timezone
 from policy.audit import TRACKED, audit_trail, audit_trail_csv, directive_changes_since
 from policy.forms import AuditTrailForm, PreviewForm, PublishForm, WithdrawForm
 from policy.models import Directive, GreetingTemplate, TimeBand
-from policy.resolver import PolicyError, accepted_names, expected_greeting, local_time, zone_for
 from policy.selectors import policy_snapshot
+from rules.resolver import PolicyError, accepted_names, expected_greeting, local_time, zone_for
 
 
 def _context(request, model_admin, **extra):
@@ -78,8 +78,8 @@ def directive_preview(request, *, model_admin):
                     element=data["element"],
                 )
                 names = accepted_names(policy, cso_name=form.cso_display_name(), cso_id=cso.cso_id if cso else None)
-                if answer.rule is not None:
-                    changes = directive_changes_since(answer.rule.id, since)
+                if answer.directive is not None:
+                    changes = directive_changes_since(answer.directive.id, since)
             except PolicyError as exc:
                 field = "timezone" if "time zone" in str(exc) else None
                 message = f"The policy cannot answer: {exc}."

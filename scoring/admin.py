@@ -15,9 +15,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from rules.vocabulary import FLAG_FESTIVE_ON_PUBLIC
 from scoring import views
 from scoring.choices import Result
-from scoring.engine import FLAG_FESTIVE_ON_PUBLIC
 from scoring.models import Score, ScoreOverride, ScoringChunk, Transcript, UploadBatch
 
 UPLOAD_PERMISSION = "scoring.add_uploadbatch"

@@ -1,15 +1,20 @@
+"""Django choices of the scoring models; the domain's values come from :mod:`rules.vocabulary`."""
+
 from django.db import models
+
+from rules.vocabulary import Result as ResultValue
+from rules.vocabulary import Sender as SenderValue
 
 
 class Result(models.TextChoices):
-    YES = "YES", "YES"
-    NO = "NO", "NO"
-    NA = "NA", "NA (not applicable)"
+    YES = ResultValue.YES.value, "YES"
+    NO = ResultValue.NO.value, "NO"
+    NA = ResultValue.NA.value, "NA (not applicable)"
 
 
 class Sender(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    CSO = "cso", "CSO"
+    CUSTOMER = SenderValue.CUSTOMER.value, "Customer"
+    CSO = SenderValue.CSO.value, "CSO"
 
 
 class BatchKind(models.TextChoices):

@@ -1,7 +1,7 @@
 """Reading uploaded transcript files (docs: spec/formats.md, "Transcript uploads").
 
 One entry point, :func:`parse_upload`, turns the bytes of a ``.jsonl``, ``.json``,
-``.csv`` or ``.xlsx`` file into validated :class:`~scoring.types.TranscriptIn` values.
+``.csv`` or ``.xlsx`` file into validated :class:`~rules.transcript.TranscriptIn` values.
 The whole file is checked before anything is returned: every problem becomes a
 :class:`~scoring.types.RowError` located by line, object or spreadsheet row, and a
 file with any problem is rejected as a whole with :class:`~scoring.types.UploadInvalid`.
@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from policy.resolver import resolve_zone
-from scoring.types import MessageIn, RowError, TranscriptIn, UploadInvalid
+from rules.resolver import resolve_zone
+from rules.transcript import MessageIn, TranscriptIn
+from scoring.types import RowError, UploadInvalid
 
 DEFAULT_ZONE = "Asia/Jakarta"  # rule S1: a transcript without a zone is in WIB
 ACCEPTED_EXTENSIONS = (".csv", ".json", ".jsonl", ".xlsx")

@@ -52,7 +52,7 @@ def zone_named(label: str):
     Asia/Jayapura, blank for the site default); the site zone when it no longer resolves."""
     from django.utils import timezone as djtz
 
-    from policy.resolver import resolve_zone
+    from rules.resolver import resolve_zone
 
     aliases = {code.upper(): iana for code, iana in TimeZoneAlias.objects.values_list("code", "iana_name")}
     try:
@@ -64,7 +64,7 @@ def zone_named(label: str):
 def transcript_first_cso_turn(transcript: Transcript) -> str:
     """The CSO's first turn (rule S2) joined exactly as the engine joins it, so a
     score's ``passage_start``/``passage_end`` index into this text."""
-    from scoring import engine
+    from rules import engine
     from scoring.services import transcript_to_input
 
     zone = zone_named(transcript.timezone)

@@ -24,14 +24,16 @@ from django.db.models import Case, F, Prefetch, Q, Value, When
 from django.utils import timezone
 
 from policy.models import CSO, Channel, ScoredParameter, TimeZoneAlias
-from policy.resolver import Policy, PolicyError, resolve_zone
 from policy.selectors import policy_snapshot
-from scoring import engine
+from rules import engine
+from rules.resolver import PolicyError, resolve_zone
+from rules.snapshot import Policy
+from rules.transcript import MessageIn, TranscriptIn
 from scoring.choices import BatchKind, BatchStatus, ChunkStatus, Result
 from scoring.models import Message, Score, ScoreOverride, ScoringChunk, Transcript, UploadBatch
 from scoring.parsers import parse_upload
 from scoring.selectors import upload_vocabulary
-from scoring.types import MessageIn, TranscriptIn, UploadInvalid
+from scoring.types import UploadInvalid
 
 logger = logging.getLogger(__name__)
 
@@ -355,15 +357,15 @@ def _carry_overrides(previous: list[Score], new_scores: list[Score]) -> None:
 
 
 def _score_row(transcript: Transcript, verdict: engine.Verdict, parameters: dict, chunk: ScoringChunk) -> Score:
-    rule = verdict.rule
+    document = verdict.directive
     span = verdict.passage_span or (None, None)
     return Score(
         transcript=transcript,
         parameter_id=parameters[(verdict.parameter.code, verdict.parameter.channel)],
         result=verdict.result,
-        directive_id=rule.id if rule else None,
-        directive_version=rule.version if rule else None,
-        directive_history_id=rule.history_id if rule else None,
+        directive_id=document.id if document else None,
+        directive_version=document.version if document else None,
+        directive_history_id=document.history_id if document else None,
         expected_greeting=verdict.expected_greeting,
         matched_passage=verdict.matched_passage,
         passage_start=span[0],

@@ -1,38 +1,8 @@
-"""The shape of a transcript between the upload parsers, the services and the
-scoring engine: plain data, no ORM."""
+"""What an upload's validation reports: plain data, no ORM."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class MessageIn:
-    """One message. ``sent_at`` keeps the offset it was written with; a naive value
-    is already local time (rule S1)."""
-
-    sent_at: dt.datetime
-    sender: str  # "customer" or "cso"
-    text: str
-    raw_sent_at: str = ""  # as written in the file, for provenance
-
-
-@dataclass(frozen=True)
-class TranscriptIn:
-    """One conversation, validated, with its messages in order (rule S2)."""
-
-    external_id: str
-    channel: str
-    cso_name: str
-    messages: tuple[MessageIn, ...]
-    platform: str = ""
-    visibility: str = "private"
-    category: str = ""
-    timezone: str = ""
-    cso_id: str = ""
-    first_contact: bool = True
-    source_line: int | None = None  # where it started in the uploaded file
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.views.decorators.http import require_POST
 
-from policy.resolver import PolicyError
+from rules.resolver import PolicyError
 from scoring import exports, selectors, services
 from scoring.choices import BatchStatus
 from scoring.forms import OverrideForm, UploadForm

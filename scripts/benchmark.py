@@ -58,7 +58,8 @@ def main() -> None:
     from policy.seed import sop_seed
     from policy.selectors import policy_snapshot
     from policy.services import system_user
-    from scoring import engine, services
+    from rules import engine
+    from scoring import services
 
     user = system_user()
     sop_seed(user=user)

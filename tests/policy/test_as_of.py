@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from policy.models import Directive, GreetingTemplate
-from policy.resolver import expected_greeting
 from policy.selectors import policy_snapshot
 from policy.services import directive_record_change, directive_withdraw, save_with_history, system_user
+from rules.resolver import expected_greeting
 
 WHEN = dt.datetime(2023, 9, 15, 10, 0)
 
@@ -28,17 +28,17 @@ def test_snapshot_as_of_a_moment_shows_the_old_template_and_version(seeded):
 
     then = owed(policy_snapshot(as_of=before))
     now = owed(policy_snapshot())
-    assert then.rule.version == 1 and now.rule.version == 2
+    assert then.directive.version == 1 and now.directive.version == 2
     assert "Terang" not in then.greeting
     assert "Terang" in now.greeting
-    assert then.rule.history_id < now.rule.history_id
+    assert then.directive.history_id < now.directive.history_id
 
 
 def test_withdrawn_later_still_counts_as_of_before(seeded):
     before = timezone.now()
     directive_withdraw(directive=Directive.objects.get(reference="SOP-PLN123-HPN2023"), user=system_user(), reason="x")
-    assert owed(policy_snapshot(as_of=before)).rule.reference == "SOP-PLN123-HPN2023"
-    assert owed(policy_snapshot()).rule.reference == "SOP-PLN123-STD"
+    assert owed(policy_snapshot(as_of=before)).directive.reference == "SOP-PLN123-HPN2023"
+    assert owed(policy_snapshot()).directive.reference == "SOP-PLN123-STD"
 
 
 def test_channels_as_they_stood(seeded):
@@ -46,14 +46,14 @@ def test_channels_as_they_stood(seeded):
     hpn = Directive.objects.get(reference="SOP-PLN123-HPN2023")
     hpn.channels.remove(*hpn.channels.filter(code="live_chat"))
     directive_record_change(directive=hpn, user=system_user(), reason="live chat out")
-    assert owed(policy_snapshot(as_of=before)).rule.reference == "SOP-PLN123-HPN2023"
-    assert owed(policy_snapshot()).rule.reference == "SOP-PLN123-STD"
-    assert owed(policy_snapshot(), channel="email").rule.reference == "SOP-PLN123-HPN2023"
+    assert owed(policy_snapshot(as_of=before)).directive.reference == "SOP-PLN123-HPN2023"
+    assert owed(policy_snapshot()).directive.reference == "SOP-PLN123-STD"
+    assert owed(policy_snapshot(), channel="email").directive.reference == "SOP-PLN123-HPN2023"
 
 
 @pytest.mark.django_db
 def test_before_anything_existed_is_a_clear_error(seeded):
-    from policy.resolver import PolicyError
+    from rules.resolver import PolicyError
 
     with pytest.raises(PolicyError, match="no published baseline on 2000-01-01"):
         policy_snapshot(as_of=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))

@@ -13,7 +13,6 @@ from import_export.formats.base_formats import CSV, JSON, XLSX
 
 from policy.choices import DirectiveStatus
 from policy.models import CSO, Directive, GreetingTemplate, ScoredParameter
-from policy.resolver import expected_greeting
 from policy.resources import (
     CSOResource,
     DirectiveResource,
@@ -22,6 +21,7 @@ from policy.resources import (
 )
 from policy.selectors import policy_snapshot
 from policy.services import directive_publish
+from rules.resolver import expected_greeting
 from tests.factories import CSOFactory, SuperUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,13 +119,13 @@ def assert_natal_in_force():
     policy = policy_snapshot()
     at = dt.datetime(2023, 12, 24, 9, 0)
     answer = expected_greeting(policy, channel="live_chat", at=at, timezone="WIB")
-    assert answer.rule.reference == NATAL
+    assert answer.directive.reference == NATAL
     assert answer.greeting == "PLN 123 Selamat Pagi, Selamat Hari Natal 2023, dengan {nama_cso} bisa dibantu"
     voice = expected_greeting(policy, channel="voice", at=at, timezone="WIB")
-    assert voice.rule.reference == "SOP-PLN123-STD"
+    assert voice.directive.reference == "SOP-PLN123-STD"
     assert voice.greeting == "PLN 123 Selamat Pagi, dengan {nama_cso} Bisa Dibantu"
     after = expected_greeting(policy, channel="live_chat", at=dt.datetime(2023, 12, 27, 9, 0), timezone="WIB")
-    assert after.rule.reference == "SOP-PLN123-STD"
+    assert after.directive.reference == "SOP-PLN123-STD"
 
 
 # --- export ----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from policy.resolver import PolicyError, expected_greeting
+from rules.resolver import PolicyError, expected_greeting
 
 HPN = "SOP-PLN123-HPN2023"
 STD = "SOP-PLN123-STD"
@@ -41,7 +41,7 @@ def test_worked_examples(policy, when, zone, channel, visibility, category, owed
         policy, channel=channel, at=at(when), timezone=zone, visibility=visibility, category=category, cso_name="Rina"
     )
     assert answer.owed is owed
-    assert answer.rule.reference == ref
+    assert answer.directive.reference == ref
     if owed:
         template = HPN_GREETING if ref == HPN else STD_GREETING
         assert answer.greeting == template.format(w=word)
@@ -74,18 +74,18 @@ for zone, offset in (("WIB", 7), ("WITA", 8), ("WIT", 9)):
 @pytest.mark.parametrize(("when", "zone", "ref"), WINDOW)
 def test_hpn_window_is_local_time_in_each_zone(policy, when, zone, ref):
     answer = expected_greeting(policy, channel="live_chat", at=at(when), timezone=zone)
-    assert answer.rule.reference == ref
+    assert answer.directive.reference == ref
 
 
 def test_iana_names_and_default_zone(policy):
     """S1: IANA names work like the aliases; a missing zone is Asia/Jakarta."""
     instant = at("2023-09-03T17:30:00+00:00")  # 2023-09-04 00:30 in Jakarta
-    assert expected_greeting(policy, channel="email", at=instant, timezone="Asia/Jakarta").rule.reference == HPN
-    assert expected_greeting(policy, channel="email", at=instant, timezone=None).rule.reference == HPN
-    assert expected_greeting(policy, channel="email", at=instant, timezone="Asia/Jayapura").rule.reference == HPN
+    assert expected_greeting(policy, channel="email", at=instant, timezone="Asia/Jakarta").directive.reference == HPN
+    assert expected_greeting(policy, channel="email", at=instant, timezone=None).directive.reference == HPN
+    assert expected_greeting(policy, channel="email", at=instant, timezone="Asia/Jayapura").directive.reference == HPN
     earlier = at("2023-09-03T16:30:00+00:00")  # 23:30 WIB on 3 Sep, 01:30 WIT on 4 Sep
-    assert expected_greeting(policy, channel="email", at=earlier, timezone="WIB").rule.reference == STD
-    assert expected_greeting(policy, channel="email", at=earlier, timezone="Asia/Jayapura").rule.reference == HPN
+    assert expected_greeting(policy, channel="email", at=earlier, timezone="WIB").directive.reference == STD
+    assert expected_greeting(policy, channel="email", at=earlier, timezone="Asia/Jayapura").directive.reference == HPN
 
 
 BANDS = [
@@ -112,8 +112,8 @@ def test_time_of_day_boundaries(policy, clock, word):
 @pytest.mark.parametrize("channel", ["live_chat", "email", "social_media"])
 def test_digital_channels_get_the_hpn_greeting_voice_does_not(policy, channel):
     moment = at("2023-09-15T10:00")
-    assert expected_greeting(policy, channel=channel, at=moment, timezone="WITA").rule.reference == HPN
-    assert expected_greeting(policy, channel="voice", at=moment, timezone="WITA").rule.reference == STD
+    assert expected_greeting(policy, channel=channel, at=moment, timezone="WITA").directive.reference == HPN
+    assert expected_greeting(policy, channel="voice", at=moment, timezone="WITA").directive.reference == STD
 
 
 AUDIENCE = [

@@ -4,8 +4,11 @@ import datetime as dt
 
 import pytest
 
-from scoring.engine import FLAG_FESTIVE_ON_PUBLIC, NA, NO, YES, score_opening
-from scoring.types import MessageIn, TranscriptIn
+from rules.engine import score_opening
+from rules.transcript import MessageIn, TranscriptIn
+from rules.vocabulary import FLAG_FESTIVE_ON_PUBLIC, Result
+
+YES, NO, NA = Result.YES, Result.NO, Result.NA
 
 HPN = "SOP-PLN123-HPN2023"
 STD = "SOP-PLN123-STD"
@@ -190,7 +193,7 @@ CASES = [
 def test_rules(policy, t, result, ref, reason_part):
     verdict = score_opening(policy, t)
     assert verdict.result == result, verdict.reason
-    assert (verdict.rule.reference if verdict.rule else None) == ref
+    assert (verdict.directive.reference if verdict.directive else None) == ref
     assert reason_part in verdict.reason
     assert verdict.reason
 
@@ -244,8 +247,8 @@ def test_registered_alias_is_accepted(policy, db):
 def test_provenance_names_directive_and_version(policy):
     """S11: the verdict carries the rule, its version and its history row."""
     verdict = score_opening(policy, transcript(hpn()))
-    assert verdict.rule.reference == HPN
-    assert verdict.rule.version == 1
-    assert verdict.rule.history_id is not None
+    assert verdict.directive.reference == HPN
+    assert verdict.directive.version == 1
+    assert verdict.directive.history_id is not None
     assert verdict.local.isoformat() == "2023-09-10T08:15:00+07:00"
     assert verdict.zone_label == "WIB"

@@ -11,8 +11,9 @@ import json
 import openpyxl
 import pytest
 
+from rules.transcript import MessageIn, TranscriptIn
 from scoring.parsers import TABLE_COLUMNS, parse_upload
-from scoring.types import MessageIn, RowError, TranscriptIn, UploadInvalid
+from scoring.types import RowError, UploadInvalid
 
 CHANNELS = {"voice": False, "live_chat": False, "email": False, "social_media": True}
 ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}

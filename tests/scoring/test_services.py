@@ -217,7 +217,7 @@ def test_a_chunk_that_keeps_killing_workers_stalls_the_batch_and_resumes(seeded,
 
 
 def test_an_unexpected_error_in_a_task_stalls_the_batch_with_the_error(seeded, user, monkeypatch):
-    from scoring import engine
+    from rules import engine
     from scoring.tasks import score_chunk
 
     batch = queued_batch(user)

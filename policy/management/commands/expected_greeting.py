@@ -4,8 +4,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from policy.choices import Visibility
-from policy.resolver import PolicyError, expected_greeting
 from policy.selectors import policy_snapshot
+from rules.resolver import PolicyError, expected_greeting
 
 
 class Command(BaseCommand):
@@ -44,8 +44,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Owed: {answer.greeting}")
         else:
             self.stdout.write("No greeting is owed.")
-        if answer.rule:
-            self.stdout.write(f"Decided by: {answer.rule.reference} version {answer.rule.version}")
+        if answer.directive:
+            self.stdout.write(f"Decided by: {answer.directive.reference} version {answer.directive.version}")
         if answer.parameter:
             self.stdout.write(f"Parameter: {answer.parameter.code}. {answer.parameter.name}")
         self.stdout.write(f"Why: {answer.reason}")

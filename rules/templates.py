@@ -1,4 +1,4 @@
-"""Greeting templates: parsing, validation and rendering. Plain functions, no ORM.
+"""Greeting templates: parsing, validation and rendering.
 
 A template is text with the slots ``{waktu}`` (time-of-day word, rule S6) and
 ``{nama_cso}`` (the CSO's name, rule S7). For matching (rule S8) it splits into
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from policy.choices import TEMPLATE_SLOTS
+from rules.vocabulary import TEMPLATE_SLOTS
 
 _SLOT_RE = re.compile(r"\{([^{}]*)\}")
 

@@ -1,0 +1,356 @@
+"""The verdict: a transcript and the policy in, a result with its reason out.
+
+:func:`score_opening` reads the situation once (rules S1-S3: local time, the CSO's
+first turn, what is owed) and then asks one step per rule, in order; the first step
+that decides returns the verdict:
+
+1. :func:`step_audience` (S5, S10): no greeting owed; flag a festive greeting anyway.
+2. :func:`step_match` (S8): the owed greeting is there.
+3. :func:`step_other_template` (S4, S9): the greeting of another document instead.
+4. :func:`step_diagnosis` (S6-S8): an attempt at the owed greeting, with what is wrong.
+5. :func:`step_later_turn` (S2): the greeting came only after the first turn.
+
+Everything a step depends on (templates, bands, audience rule, typo tolerance, forms
+of address, names and aliases) comes from the policy snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from rules.matching import Context, Match, Part, Step, compile_template, match_template, phrase_found
+from rules.resolver import Expectation, accepted_names, expected_greeting, local_time, zone_for
+from rules.snapshot import DirectiveSnapshot, Parameter, Policy
+from rules.text import words_of
+from rules.transcript import MessageIn, TranscriptIn
+from rules.vocabulary import FLAG_FESTIVE_ON_PUBLIC, Element, Result, Sender, Visibility
+
+SCORER_VERSION = "2026.11.1"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The score of one transcript on one parameter, and everything that explains it."""
+
+    result: str
+    reason: str
+    directive: DirectiveSnapshot | None = None  # the document that decided (S11)
+    expected_greeting: str = ""
+    matched_passage: str = ""
+    turn_text: str = ""
+    passage_span: tuple[int, int] | None = None
+    flags: tuple[str, ...] = ()
+    local: dt.datetime | None = None
+    zone_label: str = ""
+    parameter: Parameter | None = None
+
+
+# --- the conversation (rules S1-S3) ---------------------------------------------------
+
+Turn = list[tuple[dt.datetime, MessageIn]]
+
+
+def ordered_messages(transcript: TranscriptIn, zone) -> list[tuple[dt.datetime, MessageIn]]:
+    """Messages by local instant (S1), ties in their original order."""
+    return sorted(((local_time(m.sent_at, zone), m) for m in transcript.messages), key=lambda pair: pair[0])
+
+
+def cso_turns(messages: list[tuple[dt.datetime, MessageIn]]) -> list[Turn]:
+    """Rule S2: each turn is a run of consecutive CSO messages."""
+    turns, current = [], []
+    for local, message in messages:
+        if message.sender == Sender.CSO:
+            current.append((local, message))
+        elif current:
+            turns.append(current)
+            current = []
+    if current:
+        turns.append(current)
+    return turns
+
+
+def turn_text(turn: Turn) -> str:
+    return "\n".join(message.text for _, message in turn)
+
+
+def matching_context(policy: Policy, document: DirectiveSnapshot, band_word: str | None, transcript) -> Context:
+    """What the matcher compares besides the text: names (S7), bands (S6), S8's tolerance."""
+    names = frozenset(
+        words
+        for n in accepted_names(policy, cso_name=transcript.cso_name, cso_id=transcript.cso_id)
+        if (words := words_of(n))
+    )
+    return Context(
+        band_words=frozenset(b.word.lower() for b in policy.bands),
+        owed_band=band_word.lower() if band_word else None,
+        names=names,
+        forms_of_address=frozenset(w for f in document.forms_of_address for w in words_of(f)),
+        typo_ratio=document.typo_ratio,
+        typo_min_length=document.typo_min_length,
+        longest_name=max((len(n) for n in names), default=1),
+    )
+
+
+class Situation:
+    """One transcript read once for the steps: its turns, what is owed (S3-S7) and,
+    when asked for, the best match of the owed greeting in the first turn."""
+
+    def __init__(self, policy: Policy, transcript: TranscriptIn, turns: list[Turn], parameter: Parameter | None):
+        self.policy = policy
+        self.transcript = transcript
+        self.turns = turns
+        self.parameter = parameter
+        self.text = turn_text(turns[0])
+        self.expectation: Expectation = expected_greeting(
+            policy,
+            channel=transcript.channel,
+            at=turns[0][0][0],  # rule S3: the first message of the first turn
+            timezone=transcript.timezone,
+            visibility=transcript.visibility,
+            category=transcript.category,
+            cso_name=transcript.cso_name,
+            first_contact=transcript.first_contact,
+        )
+        self.document: DirectiveSnapshot = self.expectation.directive
+
+    @property
+    def owed_label(self) -> str:
+        return self.document.label
+
+    @property
+    def when(self) -> str:
+        return f"{self.expectation.local:%H:%M} {self.expectation.zone_label}"
+
+    @property
+    def moment(self) -> str:
+        return f"{self.expectation.local:%Y-%m-%d %H:%M} {self.expectation.zone_label}"
+
+    @cached_property
+    def context(self) -> Context:
+        band = self.expectation.band
+        return matching_context(self.policy, self.document, band.word if band else None, self.transcript)
+
+    @cached_property
+    def elements(self) -> tuple[Part, ...]:
+        return compile_template(self.expectation.template)
+
+    @cached_property
+    def match(self) -> Match:
+        return match_template(self.elements, self.text, self.context)
+
+    def verdict(self, result: str, reason: str, *, match: Match | None = None, **extra) -> Verdict:
+        shown = match if match is not None else (self.match if self.expectation.owed else None)
+        return Verdict(
+            result,
+            reason,
+            directive=self.document,
+            expected_greeting=self.expectation.greeting or "",
+            matched_passage=shown.passage() if shown else "",
+            turn_text=self.text,
+            passage_span=shown.span() if shown else None,
+            local=self.expectation.local,
+            zone_label=self.expectation.zone_label,
+            parameter=self.parameter,
+            **extra,
+        )
+
+    def describe(self, step: Step) -> str:
+        """What is wrong at one step of a match, in words a CSO accepts."""
+        element, said, band = step.element, step.said, self.expectation.band
+        if step.outcome == "missing":
+            if element.kind == "phrase":
+                return f'missing phrase "{element.label}" (S8)'
+            if element.kind == "waktu":
+                return f'no time-of-day word: {self.when} needs "{band.word}" (S6)'
+            return "no CSO name where the greeting needs one (S7)"
+        if step.outcome == "garbled":
+            return f'wrote "{said}" where the greeting has "{element.label}" (S8)'
+        if step.outcome == "intrusion":
+            return f'"{said}" stands inside the greeting, where only a form of address may (S8)'
+        if step.outcome == "wrong_number":
+            return f'wrote "{said}" where the greeting has "{element.label}": numbers must be exact (S8)'
+        if step.outcome == "wrong_band":
+            return f'said "{said}" but {self.when} needs "{band.word}" (S6)'
+        if step.outcome == "no_band":
+            return f'said "{said}" where the time-of-day word "{band.word}" belongs (S6)'
+        if step.outcome == "wrong_name":
+            return (
+                f'used the name "{said}", but the CSO is {self.transcript.cso_name}: their full name, '
+                "a word of it or a registered alias is expected (S7)"
+            )
+        return step.outcome
+
+
+def _typo_note(match: Match) -> str:
+    typos = [s for s in match.steps if s.outcome == "typo"]
+    if not typos:
+        return ""
+    return "; typo tolerated: " + ", ".join(f'"{s.said}" for "{s.element.label}"' for s in typos) + " (S8)"
+
+
+# --- the steps, one per rule ------------------------------------------------------------
+
+StepFn = Callable[[Situation], Verdict | None]
+
+
+def step_audience(situation: Situation) -> Verdict | None:
+    """S5: no greeting owed (a follow-up, or a public post outside the owed categories).
+    S10: the directive's special greeting used anyway on such a public post is flagged."""
+    expectation = situation.expectation
+    if expectation.owed:
+        return None
+    flags = ()
+    transcript = situation.transcript
+    if transcript.visibility == Visibility.PUBLIC:
+        everything = "\n".join(turn_text(turn) for turn in situation.turns)
+        if festive_greeting_used(situation.policy, situation.document, everything, transcript.channel):
+            flags = (FLAG_FESTIVE_ON_PUBLIC,)
+    return situation.verdict(Result.NA, expectation.reason + " (S5)", flags=flags)
+
+
+def step_match(situation: Situation) -> Verdict | None:
+    """S8: the owed greeting is in the first turn, as one passage (typos tolerated)."""
+    match = situation.match
+    if match.cost != 0:
+        return None
+    reason = f"the greeting of {situation.owed_label} owed at {situation.when} is there" + _typo_note(match)
+    return situation.verdict(Result.YES, reason)
+
+
+def step_other_template(situation: Situation) -> Verdict | None:
+    """S9: the greeting of another document (out of its window, on a channel it does
+    not cover, or lost to a directive that takes precedence, S4) is not the standard."""
+    found = _other_template(situation)
+    if found is None:
+        return None
+    other, other_match = found
+    owed, channel = situation.owed_label, situation.transcript.channel
+    if other.is_baseline:
+        reason = (
+            f"used the standard greeting of {other.reference}, but {owed} is in force on "
+            f"{channel} at {situation.moment}: its greeting was owed (S4, S9)"
+        )
+    elif other in situation.expectation.overlapping:
+        reason = (
+            f"used the greeting of {other.reference}, but at {situation.moment} {owed} overrides it on "
+            f"{channel} (higher priority, then later publication): its greeting was owed (S4, S9)"
+        )
+    elif other.covers(channel):
+        reason = (
+            f"used the greeting of {other.reference} outside its window "
+            f"({other.window_label()}): at {situation.moment} {owed} applies (S4, S9)"
+        )
+    else:
+        reason = f"used the greeting of {other.reference}, which does not cover {channel}: {owed} applies (S9)"
+    also = [situation.describe(step) for step in other_match.errors]
+    if also:
+        reason += "; also " + "; ".join(also)
+    return situation.verdict(Result.NO, reason, match=other_match)
+
+
+def step_diagnosis(situation: Situation) -> Verdict | None:
+    """S6-S8: an attempt at the owed greeting, with every difference named."""
+    match = situation.match
+    if not match.present():
+        return None
+    reasons = [situation.describe(step) for step in match.errors]
+    return situation.verdict(Result.NO, "; ".join(reasons) + _typo_note(match))
+
+
+def step_later_turn(situation: Situation) -> Verdict | None:
+    """S2: a greeting that first appears after the CSO's first turn does not count."""
+    for later in situation.turns[1:]:
+        if match_template(situation.elements, turn_text(later), situation.context).present():
+            return situation.verdict(
+                Result.NO, "the greeting came only in a later turn; it is owed in the CSO's first reply (S2)"
+            )
+    return None
+
+
+STEPS: tuple[StepFn, ...] = (step_audience, step_match, step_other_template, step_diagnosis, step_later_turn)
+
+
+def score_opening(policy: Policy, transcript: TranscriptIn, parameter: Parameter | None = None) -> Verdict:
+    """Parameter 1.1, the opening greeting: the first step that decides, else NO."""
+    zone, _label = zone_for(policy, transcript.timezone)
+    turns = cso_turns(ordered_messages(transcript, zone))
+    if not turns:
+        return Verdict(
+            Result.NA, "no CSO reply: no greeting was owed because the CSO never wrote (S5)", parameter=parameter
+        )
+    situation = Situation(policy, transcript, turns, parameter)
+    for step in STEPS:
+        verdict = step(situation)
+        if verdict is not None:
+            return verdict
+    return situation.verdict(
+        Result.NO, f"no standard greeting in the CSO's first reply; {situation.owed_label} expects it (S8)"
+    )
+
+
+def score_transcript(policy: Policy, transcript: TranscriptIn) -> list[Verdict]:
+    """One verdict per scored parameter of the transcript's channel that the engine knows."""
+    return [
+        score_opening(policy, transcript, parameter)
+        for parameter in policy.parameters_for(transcript.channel)
+        if parameter.element == Element.OPENING
+    ]
+
+
+# --- helpers of S9 and S10 ----------------------------------------------------------------
+
+
+def _other_template(situation: Situation) -> tuple[DirectiveSnapshot, Match] | None:
+    """The other document's greeting that fits the first turn better than the owed one."""
+    best = None
+    owed_match = situation.match
+    for other, text in _alternatives(situation.policy, situation.transcript.channel, situation.expectation.template):
+        ctx = replace(situation.context, typo_ratio=other.typo_ratio, typo_min_length=other.typo_min_length)
+        candidate = match_template(compile_template(text), situation.text, ctx)
+        if not candidate.present() or candidate.cost >= owed_match.cost:
+            continue
+        if best is None or candidate.cost < best[1].cost:
+            best = (other, candidate)
+    return best
+
+
+def _alternatives(policy: Policy, channel: str, owed_text: str) -> list[tuple[DirectiveSnapshot, str]]:
+    """Opening greetings of every published document other than the owed one (S9)."""
+    out, seen = [], {" ".join(words_of(owed_text))}
+    for document in policy.documents():
+        candidates = [document.template_for(Element.OPENING, channel)] + [
+            t for t in document.templates if t.element == Element.OPENING
+        ]
+        for template in candidates:
+            if template is None:
+                continue
+            key = " ".join(words_of(template.text))
+            if key not in seen:
+                seen.add(key)
+                out.append((document, template.text))
+    return out
+
+
+def _distinctive_phrases(policy: Policy, document: DirectiveSnapshot, channel: str) -> list[Part]:
+    """The phrases of a directive's greeting that the baseline's does not have."""
+    template = document.template_for(Element.OPENING, channel) or next(
+        (t for t in document.templates if t.element == Element.OPENING), None
+    )
+    if template is None:
+        return []
+    base = policy.baseline.template_for(Element.OPENING, channel)
+    base_words = {e.words for e in compile_template(base.text)} if base else set()
+    return [e for e in compile_template(template.text) if e.kind == "phrase" and e.words not in base_words]
+
+
+def festive_greeting_used(policy: Policy, document: DirectiveSnapshot, text: str, channel: str) -> bool:
+    """Rule S10: whether the text uses a phrase of the directive's special greeting
+    (one the baseline's greeting does not have), with the tolerance of S8."""
+    if document.is_baseline:
+        return False
+    words = words_of(text)
+    ctx = Context(frozenset(), None, frozenset(), frozenset(), document.typo_ratio, document.typo_min_length)
+    return any(phrase_found(element, words, ctx) for element in _distinctive_phrases(policy, document, channel))
