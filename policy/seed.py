@@ -4,66 +4,26 @@ exists, so running it twice changes nothing and an admin's later edits survive."
 
 from __future__ import annotations
 
-import datetime as dt
-from pathlib import Path
-
 from django.db import transaction
 from django.utils import timezone
 
-from policy.choices import DirectiveKind, DirectiveStatus, Element
+from policy.choices import DirectiveStatus, Element
 from policy.models import Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand, TimeZoneAlias
+from policy.seed_data import (
+    BANDS,
+    BASELINE,
+    BASELINE_OPENING,
+    CHANNELS,
+    HPN,
+    HPN_CHANNELS,
+    HPN_OPENING,
+    MEMO_PATH,
+    PARAMETERS,
+    ZONES,
+)
 from policy.services import save_with_history
 
 REASON = "Seeded from the SOP memo (manage.py seed_sop)"
-MEMO_PATH = Path(__file__).parent / "data" / "memo-hpn2023.txt"
-
-CHANNELS = [
-    ("voice", "Voice (PLN 123 line)", False),
-    ("live_chat", "Live chat", False),
-    ("email", "Email", False),
-    ("social_media", "Social media", True),
-]
-ZONES = [("WIB", "Asia/Jakarta"), ("WITA", "Asia/Makassar"), ("WIT", "Asia/Jayapura")]
-BANDS = [
-    ("Pagi", dt.time(4, 0), dt.time(10, 59)),
-    ("Siang", dt.time(11, 0), dt.time(14, 59)),
-    ("Sore", dt.time(15, 0), dt.time(17, 59)),
-    ("Malam", dt.time(18, 0), dt.time(3, 59)),
-]
-PARAMETERS = [
-    ("1.1", "Menggunakan Salam Pembuka Sesuai Standar", "live_chat"),
-    ("1.1", "Menggunakan Salam Pembuka Sesuai Standar", "email"),
-    ("1.1", "Menggunakan Salam Pembuka Sesuai Standar", "voice"),
-    ("1.1", "Menggunakan Kata Sapaan", "social_media"),
-]
-BASELINE = {
-    "kind": DirectiveKind.BASELINE,
-    "reference": "SOP-PLN123-STD",
-    "title": "Standar salam pembuka CSO PLN 123",
-    "issuing_unit": "Divisi Pelayanan Pelanggan & Retail PLN Pusat",
-    "memo_text": 'Salam pembuka: "PLN 123 {Selamat Pagi/Siang/Sore/Malam}, dengan {..Nama CSO..} Bisa Dibantu"',
-    "public_owed_categories": "Informasi",
-    "first_contact_only": True,
-    "forms_of_address": "Kak, Kakak, Bapak, Ibu, Pak, Bu",
-}
-BASELINE_OPENING = "PLN 123 Selamat {waktu}, dengan {nama_cso} Bisa Dibantu"
-HPN = {
-    "kind": DirectiveKind.DIRECTIVE,
-    "reference": "SOP-PLN123-HPN2023",
-    "title": 'Perubahan Salam Pembuka "HARI PELANGGAN NASIONAL" Tgl 04 September 2023 (untuk Layanan Digital)',
-    "issuing_unit": "Divisi Pelayanan Pelanggan & Retail PLN Pusat",
-    "valid_from_date": dt.date(2023, 9, 4),
-    "valid_from_time": dt.time(0, 0),
-    "valid_until_date": dt.date(2023, 9, 30),
-    "valid_until_time": dt.time(23, 59, 59),
-    "public_owed_categories": "Informasi",
-    "first_contact_only": True,
-}
-HPN_CHANNELS = ["live_chat", "email", "social_media"]
-HPN_OPENING = (
-    "PLN 123 selamat {waktu}, Selamat Hari Pelanggan Nasional, Senyum Pelanggan PLN 2023, "
-    "dengan {nama_cso} bisa dibantu"
-)
 
 
 @transaction.atomic

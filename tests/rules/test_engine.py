@@ -1,10 +1,13 @@
-"""The scoring engine, rule by rule (S1-S11). One row per case, the rule in the id."""
+"""The scoring engine, rule by rule (S1-S11). One row per case, the rule in the id.
+Plain data only: the policy is the seeded SOP as a snapshot, no database."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from rules.engine import score_opening
+from rules.snapshot import CSORecord
 from rules.transcript import MessageIn, TranscriptIn
 from rules.vocabulary import FLAG_FESTIVE_ON_PUBLIC, Result
 
@@ -230,17 +233,10 @@ def test_festive_greeting_on_public_complaint_is_flagged(policy, text, at, flagg
     assert (FLAG_FESTIVE_ON_PUBLIC in verdict.flags) is flagged
 
 
-def test_registered_alias_is_accepted(policy, db):
-    """S7: an alias registered for the CSO counts as their name."""
-    from policy.models import CSO
-    from policy.selectors import policy_snapshot
-    from policy.services import save_with_history, system_user
-
-    save_with_history(
-        CSO(cso_id="CSO-001", full_name="Rina Marlina", aliases="Ririn"), user=system_user(), reason="test"
-    )
-    fresh = policy_snapshot()
-    assert score_opening(fresh, transcript(hpn(name="Ririn"), cso_id="CSO-001")).result == YES
+def test_registered_alias_is_accepted(policy):
+    """S7: an alias registered for the CSO counts as their name; unregistered, it does not."""
+    registered = dataclasses.replace(policy, csos={"CSO-001": CSORecord("CSO-001", "Rina Marlina", ("Ririn",))})
+    assert score_opening(registered, transcript(hpn(name="Ririn"), cso_id="CSO-001")).result == YES
     assert score_opening(policy, transcript(hpn(name="Ririn"), cso_id="CSO-001")).result == NO
 
 
