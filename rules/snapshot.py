@@ -145,6 +145,12 @@ class Policy:
     csos: dict[str, CSORecord] = field(default_factory=dict)
     channels: dict[str, bool] = field(default_factory=dict)  # code -> allows public posts
 
+    def __post_init__(self):
+        # Directives in precedence order, whoever built the snapshot: where two
+        # readings of a text tie, the engine prefers the directive that takes precedence.
+        ordered = tuple(sorted(self.directives, key=DirectiveSnapshot.precedence, reverse=True))
+        object.__setattr__(self, "directives", ordered)
+
     @property
     def forms_of_address(self) -> tuple[str, ...]:
         return self.baseline.forms_of_address
