@@ -21,7 +21,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from rules.matching import Context, Match, Part, Step, compile_template, match_template, phrase_found
+from rules.matching import (
+    Context,
+    Match,
+    Part,
+    Step,
+    compile_template,
+    could_be_present,
+    match_template,
+    phrase_found,
+)
 from rules.resolver import Expectation, accepted_names, expected_greeting, local_time, zone_for
 from rules.snapshot import DirectiveSnapshot, Parameter, Policy
 from rules.text import words_of
@@ -84,10 +93,13 @@ def matching_context(policy: Policy, document: DirectiveSnapshot, band_word: str
         if (words := words_of(n))
     )
     return Context(
-        band_words=frozenset(b.word.lower() for b in policy.bands),
+        band_words=policy.derived("band words", lambda: frozenset(b.word.lower() for b in policy.bands)),
         owed_band=band_word.lower() if band_word else None,
         names=names,
-        forms_of_address=frozenset(w for f in document.forms_of_address for w in words_of(f)),
+        forms_of_address=policy.derived(
+            ("forms of address", document.forms_of_address),
+            lambda: frozenset(w for f in document.forms_of_address for w in words_of(f)),
+        ),
         typo_ratio=document.typo_ratio,
         typo_min_length=document.typo_min_length,
         longest_name=max((len(n) for n in names), default=1),
@@ -263,7 +275,10 @@ def step_diagnosis(situation: Situation) -> Verdict | None:
 def step_later_turn(situation: Situation) -> Verdict | None:
     """S2: a greeting that first appears after the CSO's first turn does not count."""
     for later in situation.turns[1:]:
-        if match_template(situation.elements, turn_text(later), situation.context).present():
+        text = turn_text(later)
+        if not could_be_present(situation.elements, frozenset(words_of(text)), situation.context):
+            continue
+        if match_template(situation.elements, text, situation.context).present():
             return situation.verdict(
                 Result.NO, "the greeting came only in a later turn; it is owed in the CSO's first reply (S2)"
             )
@@ -307,9 +322,13 @@ def _other_template(situation: Situation) -> tuple[DirectiveSnapshot, Match] | N
     """The other document's greeting that fits the first turn better than the owed one."""
     best = None
     owed_match = situation.match
+    words = frozenset(t.norm for t in owed_match.tokens)
     for other, text in _alternatives(situation.policy, situation.transcript.channel, situation.expectation.template):
         ctx = replace(situation.context, typo_ratio=other.typo_ratio, typo_min_length=other.typo_min_length)
-        candidate = match_template(compile_template(text), situation.text, ctx)
+        elements = compile_template(text)
+        if not could_be_present(elements, words, ctx):
+            continue
+        candidate = match_template(elements, situation.text, ctx, tokens=owed_match.tokens)
         if not candidate.present() or candidate.cost >= owed_match.cost:
             continue
         if best is None or candidate.cost < best[1].cost:
@@ -319,6 +338,10 @@ def _other_template(situation: Situation) -> tuple[DirectiveSnapshot, Match] | N
 
 def _alternatives(policy: Policy, channel: str, owed_text: str) -> list[tuple[DirectiveSnapshot, str]]:
     """Opening greetings of every published document other than the owed one (S9)."""
+    return policy.derived(("alternatives", channel, owed_text), lambda: _list_alternatives(policy, channel, owed_text))
+
+
+def _list_alternatives(policy: Policy, channel: str, owed_text: str) -> list[tuple[DirectiveSnapshot, str]]:
     out, seen = [], {" ".join(words_of(owed_text))}
     for document in policy.documents():
         candidates = [document.template_for(Element.OPENING, channel)] + [

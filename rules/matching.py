@@ -8,7 +8,7 @@ best alignment, so the engine can name what is missing, garbled or wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -38,6 +38,10 @@ class Part:
     @property
     def size(self) -> int:
         return len(self.joined)
+
+    @cached_property
+    def word_list(self) -> list[str]:
+        return list(self.words)
 
 
 def _phrase(text: str) -> Part:
@@ -140,8 +144,22 @@ def compare_phrase(element: Part, window: tuple[str, ...], ctx: Context) -> str 
     """ok, typo, wrong_number, or None when the window is not this phrase."""
     if window == element.words:
         return "ok"
-    got = " ".join(window)
-    numbers = tuple(w for w in window if w.isdigit())
+    return _compare_window(
+        element,
+        (
+            window,
+            " ".join(window),
+            tuple(w for w in window if w.isdigit()),
+            " ".join(w for w in window if not w.isdigit()),
+        ),
+        ctx,
+    )
+
+
+def _compare_window(element: Part, view: tuple, ctx: Context) -> str | None:
+    window, got, numbers, letters = view
+    if window == element.words:
+        return "ok"
     if numbers == element.numbers:
         limit = _allowed_edits(element.joined, ctx)
         if limit and abs(len(got) - len(element.joined)) <= limit:
@@ -149,7 +167,6 @@ def compare_phrase(element: Part, window: tuple[str, ...], ctx: Context) -> str 
                 return "typo"
         return None
     if element.numbers:
-        letters = " ".join(w for w in window if not w.isdigit())
         if letters == element.letters:
             return "wrong_number"
         edits = _allowed_edits(element.letters, ctx)
@@ -158,14 +175,15 @@ def compare_phrase(element: Part, window: tuple[str, ...], ctx: Context) -> str 
     return None
 
 
-_OUTCOME_COST = {"ok": (0, 0, 0), "typo": (0, 0, 1), "garbled": (1, 1, 0)}
+# Costs as one integer that orders like (errors, garbled phrases, typos): fewer errors
+# first, then the reading that names a precise error rather than a garbled phrase,
+# then fewer typos. A template has far fewer than a thousand elements.
+_ERROR, _GARBLED, _TYPO = 1_000_000, 1_000, 1
+_OUTCOME_COST = {"ok": 0, "typo": _TYPO, "garbled": _ERROR + _GARBLED}
+_UNREACHED = 10**15
 
 
-def _add(cost: tuple[int, int, int], errors: int, garbled: int, typos: int) -> tuple[int, int, int]:
-    return cost[0] + errors, cost[1] + garbled, cost[2] + typos
-
-
-def match_template(elements: tuple[Part, ...], text: str, ctx: Context) -> Match:
+def match_template(elements: tuple[Part, ...], text: str, ctx: Context, tokens: list[Token] | None = None) -> Match:
     """The best alignment of the template with one passage of the text.
 
     Dynamic programming over (template element, token position): each element is
@@ -173,42 +191,62 @@ def match_template(elements: tuple[Part, ...], text: str, ctx: Context) -> Match
     word or name: one error), or missing (one error). Between elements only forms of
     address may stand (rule S8); text before and after the passage does not matter.
     The alignment with the fewest errors, then the fewest typos, wins.
+
+    Most greetings are right: :func:`exact_match` finds those first, cheaply, and the
+    full alignment runs only when it finds none. ``tokens`` may be passed when the
+    caller has already split ``text``.
     """
-    tokens = tokenize(text)
+    tokens = tokenize(text) if tokens is None else tokens
     words = [t.norm for t in tokens]
+    exact = exact_match(elements, text, tokens, words, ctx)
+    if exact is not None:
+        return exact
+    return full_alignment(elements, text, tokens, words, ctx)
+
+
+def full_alignment(elements: tuple[Part, ...], text: str, tokens: list[Token], words: list[str], ctx: Context) -> Match:
+    """The dynamic programme of :func:`match_template`, without the shortcut."""
     n, m = len(elements), len(words)
-    # Cost: (errors, garbled phrases, typos); fewer errors first, then the
-    # reading that names a precise error rather than a garbled phrase.
-    inf = (10**6, 0, 0)
-    best = [[inf] * (m + 1) for _ in range(n + 1)]
+    best = [[_UNREACHED] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
-    for j in range(m + 1):
-        best[0][j] = (0, 0, 0)
-
-    def relax(i, j, cost, prev):
-        if cost < best[i][j]:
-            best[i][j] = cost
-            back[i][j] = prev
-
+    best[0] = [0] * (m + 1)
+    windows = _Windows(words)
+    forms = ctx.forms_of_address
+    limits = [(_allowed_edits(e.joined, ctx), _allowed_edits(e.letters, ctx)) for e in elements]
     for i in range(n + 1):
+        row, here = best[i], back[i]
+        element = elements[i] if i < n else None
+        below, below_back = (best[i + 1], back[i + 1]) if i < n else (None, None)
+        inside = 0 < i < n
         for j in range(m + 1):
-            cost = best[i][j]
-            if cost == inf:
+            cost = row[j]
+            if cost == _UNREACHED:
                 continue
-            if 0 < i < n and j < m:
-                if words[j] in ctx.forms_of_address:
-                    relax(i, j + 1, cost, (i, j, None, None))
+            if inside and j < m:
+                if words[j] in forms:
+                    if cost < row[j + 1]:
+                        row[j + 1] = cost
+                        here[j + 1] = (i, j, None, None)
                 else:
                     # Words inside the greeting that do not belong there: one error.
+                    step = cost + _ERROR
                     for k in range(1, min(_MAX_INTRUSION, m - j) + 1):
-                        relax(i, j + k, _add(cost, 1, 0, 0), (i, j, _INTRUSION, "intrusion"))
-            if i == n:
+                        if step < row[j + k]:
+                            row[j + k] = step
+                            here[j + k] = (i, j, _INTRUSION, "intrusion")
+            if element is None:
                 continue
-            element = elements[i]
-            relax(i + 1, j, _add(cost, 1, 0, 0), (i, j, element, "missing"))
-            for outcome, k in _element_options(element, words, j, ctx):
-                relax(i + 1, j + k, _add(cost, *_OUTCOME_COST.get(outcome, (1, 0, 0))), (i, j, element, outcome))
-    end_j = min(range(m + 1), key=lambda j: best[n][j])
+            step = cost + _ERROR
+            if step < below[j]:
+                below[j] = step
+                below_back[j] = (i, j, element, "missing")
+            for outcome, k in _element_options(element, words, j, ctx, windows, limits[i]):
+                step = cost + _OUTCOME_COST.get(outcome, _ERROR)
+                if step < below[j + k]:
+                    below[j + k] = step
+                    below_back[j + k] = (i, j, element, outcome)
+    last = best[n]
+    end_j = min(range(m + 1), key=last.__getitem__)
     steps: list[Step] = []
     i, j = n, end_j
     while back[i][j] is not None:
@@ -218,17 +256,136 @@ def match_template(elements: tuple[Part, ...], text: str, ctx: Context) -> Match
             steps.append(Step(element, outcome, pj, j, said))
         i, j = pi, pj
     steps.reverse()
-    cost = best[n][end_j]
-    return Match(cost=cost[0], typos=cost[2], steps=steps, tokens=tokens, text=text)
+    cost = last[end_j]
+    return Match(cost=cost // _ERROR, typos=cost % _GARBLED, steps=steps, tokens=tokens, text=text)
 
 
-def _element_options(element: Part, words: list[str], j: int, ctx: Context):
+class _Windows:
+    """Runs of words of one text, as the phrase comparison reads them, computed once,
+    with running sums so that a run's length is known before its text is built."""
+
+    def __init__(self, words: list[str]):
+        self.words = words
+        self._cache: dict[tuple[int, int], tuple] = {}
+        self.chars = [0]  # characters of words[:j]
+        self.digits = [0]  # number-words in words[:j]
+        self.digit_chars = [0]  # their characters
+        for word in words:
+            number = word.isdigit()
+            self.chars.append(self.chars[-1] + len(word))
+            self.digits.append(self.digits[-1] + number)
+            self.digit_chars.append(self.digit_chars[-1] + (len(word) if number else 0))
+
+    def get(self, j: int, k: int) -> tuple[tuple[str, ...], str, tuple[str, ...], str]:
+        key = (j, k)
+        found = self._cache.get(key)
+        if found is None:
+            window = tuple(self.words[j : j + k])
+            found = (
+                window,
+                " ".join(window),
+                tuple(w for w in window if w.isdigit()),
+                " ".join(w for w in window if not w.isdigit()),
+            )
+            self._cache[key] = found
+        return found
+
+    def could_match(self, element: Part, j: int, k: int, limit: int, edits: int) -> bool:
+        """False when no outcome but "ok" is possible: the window's length, or that of
+        its words without numbers, is beyond the tolerance of :func:`_compare_window`."""
+        digits = self.digits[j + k] - self.digits[j]
+        joined = self.chars[j + k] - self.chars[j] + k - 1
+        if digits == len(element.numbers) and limit and abs(joined - len(element.joined)) <= limit:
+            return True
+        if not element.numbers:
+            return False
+        words = k - digits
+        letters = self.chars[j + k] - self.chars[j] - (self.digit_chars[j + k] - self.digit_chars[j])
+        letters += max(words - 1, 0)
+        return abs(letters - len(element.letters)) <= edits
+
+
+def exact_match(
+    elements: tuple[Part, ...], text: str, tokens: list[Token], words: list[str], ctx: Context
+) -> Match | None:
+    """The alignment without a single error or typo, if the text holds one; else None.
+
+    It walks the same states as :func:`match_template` but only along transitions that
+    cost nothing (a phrase word for word, the owed time-of-day word, an accepted name,
+    a form of address between elements), and breaks ties as that function does (the
+    passage that ends first; at each element the earliest way in; an element before
+    a form of address), so whenever it answers, it answers exactly what the full
+    alignment would: the same steps, passage and span. Only exact comparisons, no
+    edit distance, so it costs a fraction of the full alignment.
+    """
+    n, m = len(elements), len(words)
+    first = elements[0]
+    if first.kind == "phrase":
+        lead = first.words[0]
+        level = {j: None for j in range(m) if words[j] == lead}
+    else:
+        level = dict.fromkeys(range(m + 1))
+    back: list[dict[int, tuple[int, Part] | None]] = [level]
+    for i, element in enumerate(elements):
+        reached: dict[int, tuple[int, Part] | None] = {}
+        for j in sorted(level):
+            for k in _exact_options(element, words, j, ctx):
+                reached.setdefault(j + k, (j, element))
+        if not reached:
+            return None
+        if 0 < i + 1 < n:
+            # Forms of address may stand between elements; an element's own way in wins.
+            for j in sorted(reached):
+                while j < m and words[j] in ctx.forms_of_address and j + 1 not in reached:
+                    reached[j + 1] = (j, None)
+                    j += 1
+        back.append(reached)
+        level = reached
+    j = min(level)
+    steps: list[Step] = []
+    for i in range(n, 0, -1):
+        while True:
+            pj, element = back[i][j]
+            if element is not None:
+                break
+            j = pj
+        said = text[tokens[pj].start : tokens[j - 1].end] if j > pj else ""
+        steps.append(Step(element, "ok", pj, j, said))
+        j = pj
+    steps.reverse()
+    return Match(cost=0, typos=0, steps=steps, tokens=tokens, text=text)
+
+
+def _exact_options(element: Part, words: list[str], j: int, ctx: Context):
+    """The lengths at which ``element`` matches at ``j`` with no error and no typo."""
+    m = len(words)
+    if element.kind == "phrase":
+        size = len(element.words)
+        if j + size <= m and tuple(words[j : j + size]) == element.words:
+            yield size
+    elif element.kind == "waktu":
+        if j < m and words[j] in ctx.band_words and (ctx.owed_band is None or words[j] == ctx.owed_band):
+            yield 1
+    elif element.kind == "nama":
+        for k in range(1, max(ctx.longest_name, _MAX_WRONG_NAME_WORDS) + 1):
+            if j + k > m:
+                break
+            if tuple(words[j : j + k]) in ctx.names:
+                yield k
+
+
+def _element_options(element: Part, words: list[str], j: int, ctx: Context, windows: _Windows, limits=(0, 0)):
     m = len(words)
     if element.kind == "phrase":
         size = len(element.words)
         for k in (size, size - 1, size + 1):
             if 1 <= k and j + k <= m:
-                outcome = compare_phrase(element, tuple(words[j : j + k]), ctx)
+                if k == size and words[j : j + k] == element.word_list:
+                    outcome = "ok"
+                elif windows.could_match(element, j, k, *limits):
+                    outcome = _compare_window(element, windows.get(j, k), ctx)
+                else:
+                    outcome = None
                 # Other words where a phrase of several words belongs: the phrase is garbled.
                 if outcome is None and size > 1 and k > 1:
                     outcome = "garbled"
@@ -250,6 +407,37 @@ def _element_options(element: Part, words: list[str], j: int, ctx: Context):
                 yield "ok", k
             elif k <= _MAX_WRONG_NAME_WORDS and not any(w.isdigit() for w in window):
                 yield "wrong_name", k
+
+
+def could_be_present(elements: tuple[Part, ...], words: frozenset[str], ctx: Context) -> bool:
+    """A cheap necessary condition for ``match_template(...).present()``: False only
+    when the full alignment could not find half of the template's fixed text.
+
+    A phrase found with a tolerated typo differs from the text by at most ``limit``
+    edits, and one edit changes at most two words (a space added or removed), so at
+    least ``len(words) - 2 * limit`` of its words stand in the text exactly; the same
+    holds for its words without numbers when only a number is wrong. A phrase whose
+    words are not there cannot count as found.
+    """
+    total = possible = 0
+    for element in elements:
+        if element.kind != "phrase":
+            continue
+        total += element.size
+        if _might_be_found(element, words, ctx):
+            possible += element.size
+    return total > 0 and possible / total >= _PRESENCE_SHARE
+
+
+def _might_be_found(element: Part, words: frozenset[str], ctx: Context) -> bool:
+    present = sum(1 for w in element.words if w in words)
+    if present >= len(element.words) - 2 * _allowed_edits(element.joined, ctx):
+        return True
+    if element.numbers:
+        letters = [w for w in element.words if not w.isdigit()]
+        present = sum(1 for w in letters if w in words)
+        return present >= len(letters) - 2 * _allowed_edits(element.letters, ctx)
+    return False
 
 
 def phrase_found(element: Part, words: tuple[str, ...], ctx: Context) -> bool:

@@ -150,7 +150,8 @@ def accepted_names(policy: Policy, *, cso_name: str | None, cso_id: str | None =
     names: list[str] = []
     record = policy.csos.get(cso_id or "") if cso_id else None
     if record is None and cso_name:
-        record = next((r for r in policy.csos.values() if r.full_name.lower() == cso_name.strip().lower()), None)
+        by_name = policy.derived("csos by name", lambda: _csos_by_name(policy))
+        record = by_name.get(cso_name.strip().lower())
     for full in filter(None, [cso_name, record.full_name if record else None]):
         names.append(full.strip())
         names.extend(full.split())
@@ -162,6 +163,14 @@ def accepted_names(policy: Policy, *, cso_name: str | None, cso_id: str | None =
         if key and key not in seen:
             seen.add(key)
             out.append(name)
+    return out
+
+
+def _csos_by_name(policy: Policy) -> dict:
+    """Registered CSOs by lower-case full name; where two share one, the first registered."""
+    out = {}
+    for record in policy.csos.values():
+        out.setdefault(record.full_name.lower(), record)
     return out
 
 

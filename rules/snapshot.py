@@ -144,6 +144,17 @@ class Policy:
     parameters: tuple[Parameter, ...]
     csos: dict[str, CSORecord] = field(default_factory=dict)
     channels: dict[str, bool] = field(default_factory=dict)  # code -> allows public posts
+    # What the engine derives from this snapshot (compiled templates, word sets, name
+    # lookups), computed once per snapshot instead of once per transcript.
+    _derived: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def derived(self, key, compute):
+        """``compute()``, remembered under ``key`` for the life of this snapshot."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = compute()
+            return value
 
     def __post_init__(self):
         # Directives in precedence order, whoever built the snapshot: where two
