@@ -210,13 +210,15 @@ StepFn = Callable[[Situation], Verdict | None]
 
 def step_audience(situation: Situation) -> Verdict | None:
     """S5: no greeting owed (a follow-up, or a public post outside the owed categories).
-    S10: the directive's special greeting used anyway on such a public post is flagged."""
+    S10: the directive's special greeting used anyway on a public post outside the owed
+    categories (a public complaint) is flagged; a follow-up on an Informasi post is not."""
     expectation = situation.expectation
     if expectation.owed:
         return None
     flags = ()
     transcript = situation.transcript
-    if transcript.visibility == Visibility.PUBLIC:
+    category = (transcript.category or "").strip().lower()
+    if transcript.visibility == Visibility.PUBLIC and category not in situation.document.public_owed_categories:
         everything = "\n".join(turn_text(turn) for turn in situation.turns)
         if festive_greeting_used(situation.policy, situation.document, everything, transcript.channel):
             flags = (FLAG_FESTIVE_ON_PUBLIC,)

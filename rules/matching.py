@@ -157,6 +157,33 @@ def compare_phrase(element: Part, window: tuple[str, ...], ctx: Context) -> str 
 
 
 def _compare_window(element: Part, view: tuple, ctx: Context) -> str | None:
+    outcome = _compare_text(element, view, ctx)
+    if (
+        outcome in ("typo", "wrong_number")
+        and len(view[0]) == len(element.words) + 1
+        and _extra_word(element, view, ctx)
+    ):
+        # A whole word more than the phrase is a word that does not belong there, not a
+        # typo inside the phrase (S8): the alignment reads it as such or as garbled.
+        return None
+    return outcome
+
+
+def _extra_word(element: Part, view: tuple, ctx: Context) -> bool:
+    """Whether leaving out one whole word of the window leaves the phrase as written
+    (its numbers aside, when only a number is wrong). A word split in two by a typo
+    ("Pelang gan") leaves no such word, and stays a typo."""
+    window = view[0]
+    for skip in range(len(window)):
+        rest = window[:skip] + window[skip + 1 :]
+        if rest == element.words or (
+            element.numbers and tuple(w for w in rest if not w.isdigit()) == tuple(element.letters.split())
+        ):
+            return True
+    return False
+
+
+def _compare_text(element: Part, view: tuple, ctx: Context) -> str | None:
     window, got, numbers, letters = view
     if window == element.words:
         return "ok"

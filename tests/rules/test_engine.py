@@ -176,6 +176,21 @@ CASES = [
     ),
     pytest.param(transcript(hpn().replace("Nasional", "Nasinal")), YES, HPN, "typo tolerated", id="S8-small-typo"),
     pytest.param(
+        transcript(hpn().replace("Pelanggan Nasional,", "Pelanggan Nasional ya,")),
+        NO,
+        HPN,
+        '"ya" stands inside the greeting',
+        id="S8-short-word-after-a-long-phrase-is-not-a-typo",
+    ),
+    pytest.param(
+        transcript(hpn().replace("Hari Pelanggan", "Hari ya Pelanggan")),
+        NO,
+        HPN,
+        'wrote "Selamat Hari ya Pelanggan Nasional"',
+        id="S8-whole-word-inside-a-phrase-is-not-a-typo",
+    ),
+    pytest.param(transcript(hpn().replace("Pelanggan", "Pelang gan", 1)), YES, HPN, "typo", id="S8-split-word-typo"),
+    pytest.param(
         transcript(hpn().replace("Selamat Hari Pelanggan Nasional", "Slmt Hri Plgn Nasnl")),
         NO,
         HPN,
@@ -225,9 +240,13 @@ def test_no_reason_names_the_local_time_and_the_right_word(policy):
         pytest.param(hpn(), "2023-10-12T10:00", False, id="S10-hpn-not-in-force-no-flag"),
     ],
 )
-def test_festive_greeting_on_public_complaint_is_flagged(policy, text, at, flagged):
+@pytest.mark.parametrize("first_contact", [True, False], ids=["first-contact", "follow-up"])
+def test_festive_greeting_on_public_complaint_is_flagged(policy, text, at, flagged, first_contact):
     verdict = score_opening(
-        policy, transcript(text, at=at, channel="social_media", visibility="public", category="Padam")
+        policy,
+        transcript(
+            text, at=at, channel="social_media", visibility="public", category="Padam", first_contact=first_contact
+        ),
     )
     assert verdict.result == NA
     assert (FLAG_FESTIVE_ON_PUBLIC in verdict.flags) is flagged
@@ -248,3 +267,20 @@ def test_provenance_names_directive_and_version(policy):
     assert verdict.directive.history_id is not None
     assert verdict.local.isoformat() == "2023-09-10T08:15:00+07:00"
     assert verdict.zone_label == "WIB"
+
+
+def test_no_flag_on_a_follow_up_of_an_informasi_post(policy):
+    """S10 flags a festive greeting on a public post that is not Informasi; a follow-up
+    on an Informasi post owes no greeting (S5), but it is no public complaint."""
+    verdict = score_opening(
+        policy,
+        transcript(
+            hpn(),
+            at="2023-09-12T10:00",
+            channel="social_media",
+            visibility="public",
+            category="Informasi",
+            first_contact=False,
+        ),
+    )
+    assert verdict.result == NA and verdict.flags == ()
