@@ -155,7 +155,7 @@ def directive_changes_since(directive_id: int, since: dt.datetime) -> list[Entry
 
 
 def audit_trail_csv(entries: list[Entry]) -> bytes:
-    from scoring.exports import neutralise
+    from common.spreadsheet import neutralise
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -55,9 +55,9 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)  # the roles, again, after the flush
+    from common.users import system_user
     from policy.seed import sop_seed
     from policy.selectors import policy_snapshot
-    from policy.services import system_user
     from rules import engine
     from scoring import services
 

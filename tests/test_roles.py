@@ -72,8 +72,8 @@ def _world(django_db_setup, django_db_blocker):
     each test runs in a savepoint within it, as Django's setUpTestData does."""
     from django.db import transaction
 
+    from common.users import system_user
     from policy.seed import sop_seed
-    from policy.services import system_user
     from tests.conftest import SHARED
 
     with django_db_blocker.unblock():

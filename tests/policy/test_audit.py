@@ -6,8 +6,9 @@ import io
 from django.urls import reverse
 from django.utils import timezone
 
+from common.users import system_user
 from policy.models import Channel, Directive
-from policy.services import directive_record_change, system_user
+from policy.services import directive_record_change
 
 
 def test_channel_changes_read_as_codes_in_the_trail(seeded, admin_client):

@@ -232,9 +232,10 @@ def test_festive_greeting_on_public_complaint_is_flagged(policy, text, at, flagg
 
 def test_registered_alias_is_accepted(policy, db):
     """S7: an alias registered for the CSO counts as their name."""
+    from common.users import system_user
     from policy.models import CSO
     from policy.selectors import policy_snapshot
-    from policy.services import save_with_history, system_user
+    from policy.services import save_with_history
 
     save_with_history(
         CSO(cso_id="CSO-001", full_name="Rina Marlina", aliases="Ririn"), user=system_user(), reason="test"

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from policy.management.commands._base import acting_user, add_user_argument
+from common.commands import acting_user, add_user_argument
 from scoring import services
 from scoring.types import UploadInvalid
 
