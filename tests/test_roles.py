@@ -390,10 +390,10 @@ DIRECTIVE = [
     page("directive-export", lambda w: url("policy_directive_export")),
     post("directive-export", lambda w: url("policy_directive_export"), export_form, ok=(200,), shows=is_attachment),
     page("directive-preview", lambda w: url("policy_directive_preview") + f"?directive={w.published.pk}"),
-    page("audit-trail", lambda w: url("policy_audit_trail")),
+    page("audit-trail", lambda w: reverse("audit:trail")),
     page(
         "audit-trail-csv",
-        lambda w: url("policy_audit_trail") + "?start=2000-01-01&end=2100-12-31&format=csv",
+        lambda w: reverse("audit:trail") + "?start=2000-01-01&end=2100-12-31&format=csv",
         shows=lambda r: is_csv(r) and PUBLISHED in r.content.decode(),
     ),
 ]
