@@ -6,8 +6,8 @@ transcript, a message or a score: they are records of what was uploaded and deci
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, F, OuterRef, Subquery, TextField
 from django.db.models.functions import Cast, Coalesce
 from django.http import HttpResponseRedirect
@@ -19,6 +19,7 @@ from rules.vocabulary import FLAG_FESTIVE_ON_PUBLIC
 from scoring import views
 from scoring.choices import Result
 from scoring.models import Score, ScoreOverride, ScoringChunk, Transcript, UploadBatch
+from scoring.services import ingest
 
 UPLOAD_PERMISSION = "scoring.add_uploadbatch"
 RESCORE_PERMISSION = "scoring.rescore_transcripts"
@@ -332,13 +333,8 @@ class TranscriptAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Rescore selected transcripts", permissions=["rescore"])
     def rescore_selected(self, request, queryset):
-        from django.contrib import messages
-        from django.core.exceptions import ValidationError
-
-        from scoring import services
-
         try:
-            batch = services.batch_rescore(transcripts=queryset, user=request.user)
+            batch = ingest.batch_rescore(transcripts=queryset, user=request.user)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return None

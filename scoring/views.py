@@ -24,10 +24,11 @@ from django.utils.html import escape, format_html
 from django.views.decorators.http import require_POST
 
 from rules.resolver import PolicyError
-from scoring import exports, selectors, services
+from scoring import exports, selectors
 from scoring.choices import BatchStatus
 from scoring.forms import OverrideForm, UploadForm
 from scoring.models import Score, ScoreOverride, UploadBatch
+from scoring.services import chunks, ingest, overrides
 from scoring.types import UploadInvalid
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ def batch_upload(request, *, model_admin):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                batch = services.batch_ingest(filename=upload.name, content=upload.read(), user=request.user)
+                batch = ingest.batch_ingest(filename=upload.name, content=upload.read(), user=request.user)
             except UploadInvalid as exc:
                 errors = [str(error) for error in exc.errors]
                 messages.error(
@@ -196,7 +197,7 @@ def batch_progress(request, *, model_admin, object_id):
 
 def rescore_batch(request, *, batch: UploadBatch, user) -> UploadBatch | None:
     try:
-        new = services.batch_rescore(source=batch, user=user)
+        new = ingest.batch_rescore(source=batch, user=user)
     except (ValidationError, PolicyError, DatabaseError) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, f"Batch {batch.pk} was not rescored: {text}")
@@ -209,7 +210,7 @@ def rescore_batch(request, *, batch: UploadBatch, user) -> UploadBatch | None:
 
 def resume_batch(request, *, batch: UploadBatch) -> int | None:
     try:
-        queued = services.batch_resume(batch=batch)
+        queued = chunks.batch_resume(batch=batch)
     except (ValidationError, PolicyError, DatabaseError) as exc:
         messages.error(request, f"Batch {batch.pk} was not resumed: {exc}")
         return None
@@ -290,7 +291,7 @@ def transcript_rescore_view(request, *, model_admin, object_id):
     if not model_admin.has_rescore_permission(request):
         raise PermissionDenied
     try:
-        batch = services.batch_rescore(transcripts=[transcript], user=request.user)
+        batch = ingest.batch_rescore(transcripts=[transcript], user=request.user)
     except (ValidationError, PolicyError, DatabaseError) as exc:
         messages.error(request, f"{transcript.external_id} was not rescored: {exc}")
         return HttpResponseRedirect(admin_url("scoring_transcript_change", transcript.pk))
@@ -382,7 +383,7 @@ def score_override_view(request, *, model_admin, object_id):
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:
-            services.score_override(
+            overrides.score_override(
                 score=score,
                 result=form.cleaned_data["result"],
                 justification=form.cleaned_data["justification"],
