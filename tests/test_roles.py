@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import URLPattern, URLResolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from policy.choices import DirectiveStatus
 from policy.models import Directive
@@ -667,13 +667,21 @@ def test_role_may_or_may_not(client, world, role, case, allowed, django_capture_
 # --- an Auditor posting to every admin URL ---------------------------------------------------------------
 
 
-def admin_patterns(patterns=None, prefix=""):
-    """(route, name) of every admin URL, the ModelAdmins' own included."""
-    for pattern in patterns if patterns is not None else admin.site.get_urls():
+def url_patterns(patterns, prefix=""):
+    """(route, name) of every URL below ``patterns``."""
+    for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            yield from admin_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
         elif isinstance(pattern, URLPattern):
             yield prefix + str(pattern.pattern), pattern.name
+
+
+def admin_patterns():
+    """(route, name) of every admin URL, relative to /admin/: the ModelAdmins' own
+    included, and the pages other apps serve inside the admin (the audit trail)."""
+    for route, name in url_patterns(get_resolver().url_patterns):
+        if route.startswith("admin/"):
+            yield route.removeprefix("admin/"), name
 
 
 # Not the project's data: the Auditor's own session and password are theirs to end or change.
