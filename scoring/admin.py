@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, F, OuterRef, Subquery, TextField
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Exists, OuterRef, Subquery, TextField
+from django.db.models.functions import Cast
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -18,7 +18,7 @@ from django.utils.text import Truncator
 from rules.vocabulary import FLAG_FESTIVE_ON_PUBLIC
 from scoring import views
 from scoring.choices import Result
-from scoring.models import Score, ScoreOverride, ScoringChunk, Transcript, UploadBatch
+from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
 from scoring.services import ingest
 
 UPLOAD_PERMISSION = "scoring.add_uploadbatch"
@@ -149,7 +149,7 @@ class CurrentFilter(admin.SimpleListFilter):
             return queryset
         if self.value() == "old":
             return queryset.filter(is_current=False)
-        return queryset.filter(is_current=True)
+        return queryset.current()
 
 
 class FinalResultFilter(admin.SimpleListFilter):
@@ -306,12 +306,14 @@ class TranscriptAdmin(ReadOnlyAdmin):
     actions = ["rescore_selected"]
 
     def get_queryset(self, request):
-        current = Score.objects.filter(transcript=OuterRef("pk"), is_current=True).order_by("parameter__code")
-        # The final result: QA's latest override of the current score, else the automatic one.
-        override = ScoreOverride.objects.filter(score=OuterRef("pk")).order_by("-created_at", "-pk")
-        final = current.annotate(final=Coalesce(Subquery(override.values("result")[:1]), F("result"))).values("final")[
-            :1
-        ]
+        # The final result of the transcript's first current score (by parameter code).
+        final = (
+            Score.objects.current()
+            .filter(transcript=OuterRef("pk"))
+            .with_final_result()
+            .order_by("parameter__code")
+            .values("final")[:1]
+        )
         return super().get_queryset(request).annotate(current_result=Subquery(final))
 
     @admin.display(description="current result (final)", ordering="current_result")
@@ -380,10 +382,7 @@ class ScoreAdmin(ReadOnlyAdmin):
     change_list_template = "admin/scoring/score/change_list.html"
 
     def get_queryset(self, request):
-        latest = ScoreOverride.objects.filter(score=OuterRef("pk")).order_by("-created_at", "-pk")
-        return (
-            super().get_queryset(request).annotate(final=Coalesce(Subquery(latest.values("result")[:1]), F("result")))
-        )
+        return super().get_queryset(request).with_final_result()
 
     @admin.display(description="transcript id", ordering="transcript__external_id")
     def transcript_link(self, obj):

@@ -51,7 +51,7 @@ def score_row(score: Score, zone_of) -> list[str]:
         score.transcript.cso_name,
         score.parameter.code,
         score.parameter.name,
-        override.result if override else score.result,
+        score.final_result,
         score.directive.reference if score.directive else "",
         score.directive_version if score.directive_version is not None else "",
         score.expected_greeting,

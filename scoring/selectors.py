@@ -4,7 +4,7 @@ stored transcript as the engine reads it."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone as djtz
 
 from policy.models import Channel, TimeZoneAlias
@@ -12,7 +12,7 @@ from rules import engine
 from rules.resolver import resolve_zone
 from rules.transcript import MessageIn, TranscriptIn
 from scoring.choices import ChunkStatus
-from scoring.models import Score, ScoreOverride, Transcript, UploadBatch
+from scoring.models import Score, Transcript, UploadBatch
 
 
 def upload_vocabulary() -> dict:
@@ -26,12 +26,12 @@ def upload_vocabulary() -> dict:
 
 def current_scores(*, batch: UploadBatch | None = None) -> QuerySet[Score]:
     """The latest score of every transcript and parameter (of one batch's transcripts)."""
-    qs = Score.objects.filter(is_current=True)
+    qs = Score.objects.current()
     if batch is not None:
         qs = qs.filter(transcript__in=Transcript.objects.filter(chunks__batch=batch))
     return (
         qs.select_related("transcript", "transcript__channel", "parameter", "directive")
-        .prefetch_related(Prefetch("overrides", queryset=ScoreOverride.objects.order_by("-created_at", "-pk")))
+        .with_latest_override()
         .order_by("transcript__external_id", "parameter__code")
     )
 

@@ -15,7 +15,6 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
-from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -27,7 +26,7 @@ from rules.resolver import PolicyError
 from scoring import exports, selectors
 from scoring.choices import BatchStatus
 from scoring.forms import OverrideForm, UploadForm
-from scoring.models import Score, ScoreOverride, UploadBatch
+from scoring.models import Score, UploadBatch
 from scoring.services import chunks, ingest, overrides
 from scoring.types import UploadInvalid
 
@@ -88,7 +87,7 @@ def export_queryset(queryset):
     """What the export needs in one go: the rows it joins and the overrides in force."""
     return (
         queryset.select_related("transcript", "transcript__channel", "parameter", "directive")
-        .prefetch_related(Prefetch("overrides", queryset=ScoreOverride.objects.order_by("-created_at", "-pk")))
+        .with_latest_override()
         .order_by("transcript__external_id", "parameter__code", "-scored_at", "-pk")
     )
 
@@ -265,7 +264,7 @@ def transcript_detail(request, *, model_admin, object_id):
     ]
     scores = list(
         transcript.scores.select_related("parameter", "directive", "batch")
-        .prefetch_related(Prefetch("overrides", queryset=ScoreOverride.objects.order_by("-created_at", "-pk")))
+        .with_latest_override()
         .order_by("-is_current", "-scored_at", "-pk")
     )
     context = _context(
@@ -334,6 +333,7 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
     others = (
         transcript.scores.exclude(pk=score.pk)
         .select_related("parameter", "directive")
+        .with_latest_override()
         .order_by("-is_current", "-scored_at", "-pk")
     )
     context = _context(
@@ -347,7 +347,7 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
         passage_found=found,
         stale_content=stale,
         local=local,
-        overrides=list(score.overrides.select_related("created_by").order_by("-created_at", "-pk")),
+        overrides=list(score.overrides.newest_first().select_related("created_by")),
         override_form=override_form or OverrideForm(initial={"result": score.final_result}),
         can_override=model_admin.has_override_permission(request),
         others=others,

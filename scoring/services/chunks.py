@@ -19,7 +19,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Prefetch, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from policy.models import ScoredParameter
@@ -28,7 +28,7 @@ from rules import engine
 from rules.resolver import PolicyError
 from rules.snapshot import Policy
 from scoring.choices import BatchStatus, ChunkStatus
-from scoring.models import Score, ScoreOverride, ScoringChunk, Transcript, UploadBatch
+from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
 from scoring.queue import send_score_chunk
 from scoring.selectors import transcript_to_input
 from scoring.services.overrides import score_overrides_carry
@@ -127,11 +127,7 @@ def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> b
         )
         ids = [pk for pk, digest in judged.items() if now_hashes.get(pk) == digest]
         new_scores = [score for score in new_scores if score.transcript_id in ids]
-        previous = list(
-            Score.objects.filter(transcript_id__in=ids, is_current=True).prefetch_related(
-                Prefetch("overrides", queryset=ScoreOverride.objects.order_by("-created_at", "-pk"))
-            )
-        )
+        previous = list(Score.objects.current().filter(transcript_id__in=ids).with_latest_override())
         Score.objects.filter(pk__in=[score.pk for score in previous]).update(is_current=False)
         Score.objects.bulk_create(new_scores, batch_size=_BULK)
         score_overrides_carry(previous=previous, new_scores=new_scores)
