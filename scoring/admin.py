@@ -40,7 +40,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_upload_permission(self, request) -> bool:
-        """Uploading, rescoring and resuming all make or move a batch."""
+        """Uploading makes a batch (rescoring and resuming need the rescore right)."""
         return request.user.has_perm(UPLOAD_PERMISSION)
 
     def has_rescore_permission(self, request) -> bool:

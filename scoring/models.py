@@ -8,6 +8,7 @@ from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from policy.models import CSO, Channel, Directive, ScoredParameter
+from rules.vocabulary import Visibility
 from scoring.choices import BatchKind, BatchStatus, ChunkStatus, Result, Sender
 
 
@@ -68,7 +69,7 @@ class Transcript(models.Model):
     external_id = models.CharField("transcript id", max_length=100, unique=True)
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
     platform = models.CharField(max_length=50, blank=True)
-    visibility = models.CharField(max_length=16, default="private")
+    visibility = models.CharField(max_length=16, default=Visibility.PRIVATE.value)
     category = models.CharField(max_length=100, blank=True)
     timezone = models.CharField(max_length=64, blank=True, help_text="As uploaded; empty means the site default.")
     cso_id = models.CharField("CSO id", max_length=32, blank=True)

@@ -175,7 +175,8 @@ def batch_detail(request, *, model_admin, object_id):
         object=batch,
         progress=batch_progress_data(batch),
         refresh=batch.status in MOVING,
-        can_run=model_admin.has_upload_permission(request),
+        # Shown to those the POST lets through (rescore and resume check the same right).
+        can_rescore=model_admin.has_rescore_permission(request),
         can_resume=batch.status != BatchStatus.DONE,
         transcripts_url=admin_url("scoring_transcript_changelist", query=f"batch={batch.pk}"),
         scores_url=admin_url("scoring_score_changelist", query=f"batch={batch.pk}&current=all"),
