@@ -164,3 +164,15 @@ def test_an_upload_while_the_broker_is_down_is_stored_and_swept_up_later(seeded,
     assert chunks_sweep() == {"abandoned": 0, "lost": 1}
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE
+
+
+def test_the_services_queue_by_the_name_the_task_registers():
+    """The services send ``scoring.tasks.score_chunk`` by name (scoring.queue); the app
+    registry knows it in every process, not only in a worker (ScoringConfig.ready)."""
+    from celery import current_app
+
+    from scoring.queue import SCORE_CHUNK
+    from scoring.tasks import score_chunk
+
+    assert score_chunk.name == SCORE_CHUNK
+    assert current_app.tasks[SCORE_CHUNK] is score_chunk._get_current_object()
