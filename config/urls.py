@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from config import health
@@ -12,5 +12,11 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("health/", health.health, name="health"),
     path("health/live/", health.live, name="health-live"),
+    path("admin/", include("audit.urls")),
+    # Where the audit trail was before it had its own app.
+    path(
+        "admin/policy/directive/audit-trail/",
+        RedirectView.as_view(pattern_name="audit:trail", query_string=True, permanent=False),
+    ),
     path("admin/", admin.site.urls),
 ]

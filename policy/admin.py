@@ -393,7 +393,6 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("preview/", wrap(self.preview_view), name="policy_directive_preview"),
-            path("audit-trail/", wrap(self.audit_trail_view), name="policy_audit_trail"),
             path("<path:object_id>/publish/", wrap(self.publish_view), name="policy_directive_publish"),
             path("<path:object_id>/withdraw/", wrap(self.withdraw_view), name="policy_directive_withdraw"),
             *super().get_urls(),
@@ -401,9 +400,6 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
 
     def preview_view(self, request):
         return views.directive_preview(request, model_admin=self)
-
-    def audit_trail_view(self, request):
-        return views.audit_trail_view(request, model_admin=self)
 
     def publish_view(self, request, object_id):
         return views.directive_publish_view(request, model_admin=self, object_id=object_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,20 +11,6 @@ from django.utils import timezone
 from policy.choices import DirectiveKind, DirectiveStatus
 from policy.models import Directive, ScoredParameter
 from policy.selectors import directive_overlaps
-
-SYSTEM_USERNAME = "system"
-
-
-def system_user():
-    """The account that commands act as when no person is named: inactive, no password."""
-    User = get_user_model()
-    user, created = User.objects.get_or_create(
-        username=SYSTEM_USERNAME, defaults={"is_active": False, "first_name": "System", "last_name": "(commands)"}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
 
 
 def stamp(instance, *, user, reason: str):

@@ -1,6 +1,7 @@
 """Admin pages of the directive that are not a model form: the greeting preview,
 publish and withdraw of one directive, and the content history shown on its
-history page. Wired through DirectiveAdmin.get_urls(); each takes the ModelAdmin."""
+history page. Wired through DirectiveAdmin.get_urls(); each takes the ModelAdmin.
+The audit trail across the apps is the ``audit`` app's."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import datetime as dt
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from policy.audit import TRACKED, audit_trail, audit_trail_csv, directive_changes_since
-from policy.forms import AuditTrailForm, PreviewForm, PublishForm, WithdrawForm
+from policy.forms import PreviewForm, PublishForm, WithdrawForm
+from policy.history import directive_changes_since
 from policy.models import Directive, GreetingTemplate, TimeBand
 from policy.selectors import policy_snapshot
 from rules.resolver import PolicyError, accepted_names, expected_greeting, local_time, zone_for
@@ -167,34 +168,3 @@ def content_history(directive_id) -> list[dict]:
             rows.append({"record": record, "model": model._meta.verbose_name, "changes": changes})
     rows.sort(key=lambda row: (row["record"].history_date, row["record"].history_id), reverse=True)
     return rows
-
-
-def audit_trail_view(request, *, model_admin):
-    """Who changed which rule when and why, over a date range; as a page or as CSV."""
-    if not all(request.user.has_perm(f"{m._meta.app_label}.view_{m._meta.model_name}") for m in TRACKED):
-        raise PermissionDenied
-    today = timezone.localdate()
-    entries = None
-    if "start" in request.GET:
-        form = AuditTrailForm(request.GET)
-        if form.is_valid():
-            zone = timezone.get_current_timezone()
-            start = dt.datetime.combine(form.cleaned_data["start"], dt.time.min, tzinfo=zone)
-            end = dt.datetime.combine(form.cleaned_data["end"], dt.time.max, tzinfo=zone)
-            entries = audit_trail(start, end)
-            if request.GET.get("format") == "csv":
-                response = HttpResponse(audit_trail_csv(entries), content_type="text/csv; charset=utf-8")
-                name = f"audit-trail-{form.cleaned_data['start']:%Y%m%d}-{form.cleaned_data['end']:%Y%m%d}.csv"
-                response["Content-Disposition"] = f'attachment; filename="{name}"'
-                return response
-    else:
-        form = AuditTrailForm(initial={"start": today - dt.timedelta(days=30), "end": today})
-    context = _context(
-        request,
-        model_admin,
-        title="Audit trail",
-        form=form,
-        entries=entries,
-        csv_query=request.GET.urlencode() + "&format=csv" if entries is not None else "",
-    )
-    return TemplateResponse(request, "admin/policy/audit_trail.html", context)

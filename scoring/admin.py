@@ -6,10 +6,10 @@ transcript, a message or a score: they are records of what was uploaded and deci
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, F, OuterRef, Subquery, TextField
-from django.db.models.functions import Cast, Coalesce
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Subquery, TextField
+from django.db.models.functions import Cast
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -18,7 +18,8 @@ from django.utils.text import Truncator
 from rules.vocabulary import FLAG_FESTIVE_ON_PUBLIC
 from scoring import views
 from scoring.choices import Result
-from scoring.models import Score, ScoreOverride, ScoringChunk, Transcript, UploadBatch
+from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
+from scoring.services import ingest
 
 UPLOAD_PERMISSION = "scoring.add_uploadbatch"
 RESCORE_PERMISSION = "scoring.rescore_transcripts"
@@ -39,7 +40,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_upload_permission(self, request) -> bool:
-        """Uploading, rescoring and resuming all make or move a batch."""
+        """Uploading makes a batch (rescoring and resuming need the rescore right)."""
         return request.user.has_perm(UPLOAD_PERMISSION)
 
     def has_rescore_permission(self, request) -> bool:
@@ -148,7 +149,7 @@ class CurrentFilter(admin.SimpleListFilter):
             return queryset
         if self.value() == "old":
             return queryset.filter(is_current=False)
-        return queryset.filter(is_current=True)
+        return queryset.current()
 
 
 class FinalResultFilter(admin.SimpleListFilter):
@@ -305,12 +306,14 @@ class TranscriptAdmin(ReadOnlyAdmin):
     actions = ["rescore_selected"]
 
     def get_queryset(self, request):
-        current = Score.objects.filter(transcript=OuterRef("pk"), is_current=True).order_by("parameter__code")
-        # The final result: QA's latest override of the current score, else the automatic one.
-        override = ScoreOverride.objects.filter(score=OuterRef("pk")).order_by("-created_at", "-pk")
-        final = current.annotate(final=Coalesce(Subquery(override.values("result")[:1]), F("result"))).values("final")[
-            :1
-        ]
+        # The final result of the transcript's first current score (by parameter code).
+        final = (
+            Score.objects.current()
+            .filter(transcript=OuterRef("pk"))
+            .with_final_result()
+            .order_by("parameter__code")
+            .values("final")[:1]
+        )
         return super().get_queryset(request).annotate(current_result=Subquery(final))
 
     @admin.display(description="current result (final)", ordering="current_result")
@@ -332,13 +335,8 @@ class TranscriptAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Rescore selected transcripts", permissions=["rescore"])
     def rescore_selected(self, request, queryset):
-        from django.contrib import messages
-        from django.core.exceptions import ValidationError
-
-        from scoring import services
-
         try:
-            batch = services.batch_rescore(transcripts=queryset, user=request.user)
+            batch = ingest.batch_rescore(transcripts=queryset, user=request.user)
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return None
@@ -384,10 +382,7 @@ class ScoreAdmin(ReadOnlyAdmin):
     change_list_template = "admin/scoring/score/change_list.html"
 
     def get_queryset(self, request):
-        latest = ScoreOverride.objects.filter(score=OuterRef("pk")).order_by("-created_at", "-pk")
-        return (
-            super().get_queryset(request).annotate(final=Coalesce(Subquery(latest.values("result")[:1]), F("result")))
-        )
+        return super().get_queryset(request).with_final_result()
 
     @admin.display(description="transcript id", ordering="transcript__external_id")
     def transcript_link(self, obj):

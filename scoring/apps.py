@@ -9,6 +9,10 @@ class ScoringConfig(AppConfig):
     verbose_name = "Transcript scoring"
 
     def ready(self):
+        # The services queue chunks by task name (scoring.queue): register the tasks in
+        # every process, the web and the commands included, not only in the workers.
+        from scoring import tasks  # noqa: F401
+
         # The embedded broker keeps its queue in folders; web and worker both need them.
         if settings.CELERY_BROKER_URL.startswith("filesystem://"):
             for key in ("data_folder_in", "data_folder_out", "control_folder"):

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from django.utils import timezone
 
+from common.spreadsheet import neutralise
 from scoring.models import Score
 from scoring.selectors import zone_named
 
@@ -35,13 +36,6 @@ EXTRA_COLUMNS = [
     "scored_at",
     "scorer_version",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """A cell a spreadsheet would run as a formula is prefixed with an apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def score_row(score: Score, zone_of) -> list[str]:
@@ -57,7 +51,7 @@ def score_row(score: Score, zone_of) -> list[str]:
         score.transcript.cso_name,
         score.parameter.code,
         score.parameter.name,
-        override.result if override else score.result,
+        score.final_result,
         score.directive.reference if score.directive else "",
         score.directive_version if score.directive_version is not None else "",
         score.expected_greeting,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from policy.models import CSO, Channel, Directive, ScoredParameter
+from rules.vocabulary import Visibility
 from scoring.choices import BatchKind, BatchStatus, ChunkStatus, Result, Sender
 
 
@@ -67,7 +69,7 @@ class Transcript(models.Model):
     external_id = models.CharField("transcript id", max_length=100, unique=True)
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
     platform = models.CharField(max_length=50, blank=True)
-    visibility = models.CharField(max_length=16, default="private")
+    visibility = models.CharField(max_length=16, default=Visibility.PRIVATE.value)
     category = models.CharField(max_length=100, blank=True)
     timezone = models.CharField(max_length=64, blank=True, help_text="As uploaded; empty means the site default.")
     cso_id = models.CharField("CSO id", max_length=32, blank=True)
@@ -135,6 +137,31 @@ class ScoringChunk(models.Model):
         return f"batch {self.batch_id} chunk {self.index}"
 
 
+# The one definition of "the latest override", the one in force: the newest, and of two
+# made in the same instant the one stored last.
+OVERRIDE_NEWEST_FIRST = ("-created_at", "-pk")
+
+
+class ScoreQuerySet(models.QuerySet):
+    """The read model of scores: what the pages, the exports and the services ask of
+    scores the same way, written once."""
+
+    def current(self) -> ScoreQuerySet:
+        """The scores in force: one per transcript and parameter (a rescore keeps the old ones)."""
+        return self.filter(is_current=True)
+
+    def with_latest_override(self) -> ScoreQuerySet:
+        """Prefetch each score's overrides newest first, so ``current_override`` and
+        ``final_result`` read them without a query per score."""
+        return self.prefetch_related(Prefetch("overrides", queryset=ScoreOverride.objects.newest_first()))
+
+    def with_final_result(self) -> ScoreQuerySet:
+        """Annotate ``final``, the result in force: QA's latest override, else the
+        automatic result. A column, so it can be filtered and ordered on."""
+        latest = ScoreOverride.objects.filter(score=OuterRef("pk")).newest_first().values("result")[:1]
+        return self.annotate(final=Coalesce(Subquery(latest), F("result")))
+
+
 class Score(models.Model):
     """The verdict on one transcript for one scored parameter, with its provenance
     (rule S11): the directive and the exact history version of it that decided, the
@@ -172,6 +199,8 @@ class Score(models.Model):
     batch = models.ForeignKey(UploadBatch, null=True, on_delete=models.SET_NULL, related_name="scores")
     chunk = models.ForeignKey(ScoringChunk, null=True, blank=True, on_delete=models.SET_NULL, related_name="scores")
 
+    objects = ScoreQuerySet.as_manager()
+
     class Meta:
         ordering = ["-scored_at", "-pk"]
         constraints = [
@@ -187,15 +216,23 @@ class Score(models.Model):
 
     @property
     def final_result(self) -> str:
+        """The result in force: QA's latest override, else the automatic result."""
         override = self.current_override
         return override.result if override else self.result
 
     @property
     def current_override(self):
+        """The latest override, or None; read from ``with_latest_override()`` when prefetched."""
         overrides = getattr(self, "_prefetched_objects_cache", {}).get("overrides")
         if overrides is not None:
             return overrides[0] if overrides else None
-        return self.overrides.order_by("-created_at", "-pk").first()
+        return self.overrides.newest_first().first()
+
+
+class ScoreOverrideQuerySet(models.QuerySet):
+    def newest_first(self) -> ScoreOverrideQuerySet:
+        """The override in force first, then the older ones (the trail)."""
+        return self.order_by(*OVERRIDE_NEWEST_FIRST)
 
 
 class ScoreOverride(models.Model):
@@ -216,8 +253,10 @@ class ScoreOverride(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ScoreOverrideQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-created_at", "-pk"]
+        ordering = list(OVERRIDE_NEWEST_FIRST)
 
     def __str__(self) -> str:
         return f"{self.score} -> {self.result}"

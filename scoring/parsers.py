@@ -23,12 +23,12 @@ from typing import Any
 
 from rules.resolver import resolve_zone
 from rules.transcript import MessageIn, TranscriptIn
+from rules.vocabulary import Sender, Visibility
 from scoring.types import RowError, UploadInvalid
 
-DEFAULT_ZONE = "Asia/Jakarta"  # rule S1: a transcript without a zone is in WIB
 ACCEPTED_EXTENSIONS = (".csv", ".json", ".jsonl", ".xlsx")
-SENDERS = ("customer", "cso")
-VISIBILITIES = ("private", "public")
+SENDERS = tuple(Sender)
+VISIBILITIES = tuple(Visibility)
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
 
@@ -56,12 +56,14 @@ def parse_upload(
     *,
     channels: dict[str, bool],
     zone_aliases: dict[str, str],
-    default_zone: str = DEFAULT_ZONE,
+    default_zone: str,
 ) -> list[TranscriptIn]:
     """Parse and validate an uploaded transcript file.
 
     ``channels`` maps each channel code to whether ``public`` visibility is allowed on
-    it; ``zone_aliases`` maps upper-case aliases (``WIB``) to IANA names. Returns the
+    it; ``zone_aliases`` maps upper-case aliases (``WIB``) to IANA names; ``default_zone``
+    is the site zone (rule S1: a transcript without a zone is in it), which the caller
+    reads from the settings. Returns the
     transcripts in order of first appearance, each with its messages in local-time
     order (rule S1, ties in file order). Raises :class:`UploadInvalid` listing every
     problem when anything in the file is wrong.
@@ -122,7 +124,7 @@ class _Context:
     filename: str
     channels: dict[str, bool]
     zone_aliases: dict[str, str]
-    default_zone: str = DEFAULT_ZONE
+    default_zone: str
     errors: list[RowError] = field(default_factory=list)
     drafts: list[_Draft] = field(default_factory=list)
 
@@ -201,13 +203,13 @@ class _FieldReader:
         return channel
 
     def visibility(self, value: object, channel: str) -> str:
-        visibility = self.text("visibility", value).lower() or "private"
+        visibility = self.text("visibility", value).lower() or Visibility.PRIVATE
         if visibility not in VISIBILITIES:
             self.fail("visibility", f"visibility {_show(visibility)} is not one of {', '.join(VISIBILITIES)}")
-        elif visibility == "public" and channel and not self.ctx.channels.get(channel, False):
+        elif visibility == Visibility.PUBLIC and channel and not self.ctx.channels.get(channel, False):
             allowed = sorted(code for code, public in self.ctx.channels.items() if public)
             where = " or ".join(allowed) if allowed else "no channel"
-            self.fail("visibility", f"visibility 'public' is only allowed on {where}")
+            self.fail("visibility", f"visibility '{Visibility.PUBLIC}' is only allowed on {where}")
         return visibility
 
     def timezone(self, value: object) -> str:
@@ -217,7 +219,7 @@ class _FieldReader:
         if name.upper() in self.ctx.zone_aliases:
             return name.upper()
         try:
-            resolve_zone(name, zone_aliases={}, default=DEFAULT_ZONE)
+            resolve_zone(name, zone_aliases={}, default=self.ctx.default_zone)
         except LookupError:
             aliases = ", ".join(self.ctx.zone_aliases)
             hint = f" (use an IANA name or {aliases})" if aliases else " (use an IANA name)"

@@ -1,12 +1,18 @@
-"""Reads for scoring: what uploads may contain, and the scores to show or export."""
+"""Reads for scoring: what uploads may contain, the scores to show or export, and a
+stored transcript as the engine reads it."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, QuerySet
+from django.utils import timezone as djtz
 
 from policy.models import Channel, TimeZoneAlias
-from scoring.models import Score, ScoreOverride, Transcript, UploadBatch
+from rules import engine
+from rules.resolver import resolve_zone
+from rules.transcript import MessageIn, TranscriptIn
+from scoring.choices import ChunkStatus
+from scoring.models import Score, Transcript, UploadBatch
 
 
 def upload_vocabulary() -> dict:
@@ -20,18 +26,14 @@ def upload_vocabulary() -> dict:
 
 def current_scores(*, batch: UploadBatch | None = None) -> QuerySet[Score]:
     """The latest score of every transcript and parameter (of one batch's transcripts)."""
-    qs = Score.objects.filter(is_current=True)
+    qs = Score.objects.current()
     if batch is not None:
         qs = qs.filter(transcript__in=Transcript.objects.filter(chunks__batch=batch))
     return (
         qs.select_related("transcript", "transcript__channel", "parameter", "directive")
-        .prefetch_related(Prefetch("overrides", queryset=ScoreOverride.objects.order_by("-created_at", "-pk")))
+        .with_latest_override()
         .order_by("transcript__external_id", "parameter__code")
     )
-
-
-def batch_transcripts(batch: UploadBatch) -> QuerySet[Transcript]:
-    return Transcript.objects.filter(chunks__batch=batch).distinct()
 
 
 # --- for the QA admin pages ------------------------------------------------------------
@@ -39,10 +41,6 @@ def batch_transcripts(batch: UploadBatch) -> QuerySet[Transcript]:
 
 def batch_chunk_summary(batch: UploadBatch) -> dict[str, int]:
     """How many of the batch's chunks are pending, claimed, done and failed."""
-    from django.db.models import Count
-
-    from scoring.choices import ChunkStatus
-
     counts = dict(batch.chunks.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     return {status: counts.get(status, 0) for status in ChunkStatus.values}
 
@@ -50,10 +48,6 @@ def batch_chunk_summary(batch: UploadBatch) -> dict[str, int]:
 def zone_named(label: str):
     """The zone a transcript's ``timezone`` or a score's ``zone_label`` names (WITA,
     Asia/Jayapura, blank for the site default); the site zone when it no longer resolves."""
-    from django.utils import timezone as djtz
-
-    from rules.resolver import resolve_zone
-
     aliases = {code.upper(): iana for code, iana in TimeZoneAlias.objects.values_list("code", "iana_name")}
     try:
         return resolve_zone(label, zone_aliases=aliases, default=settings.TIME_ZONE)
@@ -64,9 +58,22 @@ def zone_named(label: str):
 def transcript_first_cso_turn(transcript: Transcript) -> str:
     """The CSO's first turn (rule S2) joined exactly as the engine joins it, so a
     score's ``passage_start``/``passage_end`` index into this text."""
-    from rules import engine
-    from scoring.services import transcript_to_input
-
     zone = zone_named(transcript.timezone)
     turns = engine.cso_turns(engine.ordered_messages(transcript_to_input(transcript), zone))
     return "\n".join(message.text for _, message in turns[0]) if turns else ""
+
+
+def transcript_to_input(transcript: Transcript) -> TranscriptIn:
+    """A stored transcript as the engine reads it (messages in stored order)."""
+    return TranscriptIn(
+        external_id=transcript.external_id,
+        channel=transcript.channel.code,
+        cso_name=transcript.cso_name,
+        messages=tuple(MessageIn(m.sent_at, m.sender, m.text, m.sent_at_raw) for m in transcript.messages.all()),
+        platform=transcript.platform,
+        visibility=transcript.visibility,
+        category=transcript.category,
+        timezone=transcript.timezone,
+        cso_id=transcript.cso_id,
+        first_contact=transcript.first_contact,
+    )

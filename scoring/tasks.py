@@ -1,5 +1,8 @@
 """Celery tasks: thin. They carry ids, call a service, and exit quietly when the
-work is gone or someone else's. The database, not the broker, records the work."""
+work is gone or someone else's. The database, not the broker, records the work.
+
+The tasks import the services, never the other way round: the services queue a chunk
+by the task's name (:mod:`scoring.queue`)."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import OperationalError
 
-from scoring import services
+from scoring.services import chunks
 
 logger = logging.getLogger(__name__)
 
@@ -36,25 +39,25 @@ _SOFT_LIMIT = max(settings.SCORING_CLAIM_TIMEOUT_SECONDS - 30, 5)
 )
 def score_chunk(self, chunk_id: int) -> None:
     """Claim and score one chunk of a batch."""
-    token = services.chunk_claim(chunk_id=chunk_id, worker=_worker_name(self))
+    token = chunks.chunk_claim(chunk_id=chunk_id, worker=_worker_name(self))
     if token is None:
         return  # done already, or a live worker holds it
     try:
-        services.chunk_score(chunk_id=chunk_id, token=token)
+        chunks.chunk_score(chunk_id=chunk_id, token=token)
     except OperationalError as exc:
         # A locked or restarting database: give the chunk back and try again later.
-        services.chunk_release(chunk_id=chunk_id, token=token, error=str(exc))
+        chunks.chunk_release(chunk_id=chunk_id, token=token, error=str(exc))
         raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 60)) from None
     except SoftTimeLimitExceeded:
         logger.error("chunk %s took longer than %ss", chunk_id, _SOFT_LIMIT)
-        services.chunk_fail(chunk_id=chunk_id, token=token, error=f"scoring took longer than {_SOFT_LIMIT}s")
+        chunks.chunk_fail(chunk_id=chunk_id, token=token, error=f"scoring took longer than {_SOFT_LIMIT}s")
     except Exception as exc:
         # Anything else will fail again: stop, and say so on the batch for QA to resume.
         logger.exception("chunk %s failed", chunk_id)
-        services.chunk_fail(chunk_id=chunk_id, token=token, error=f"{type(exc).__name__}: {exc}")
+        chunks.chunk_fail(chunk_id=chunk_id, token=token, error=f"{type(exc).__name__}: {exc}")
 
 
 @shared_task
 def sweep_chunks() -> dict:
     """Queue again the chunks whose worker died or whose message was lost."""
-    return services.chunks_sweep()
+    return chunks.chunks_sweep()

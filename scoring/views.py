@@ -15,7 +15,6 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
-from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
@@ -24,10 +23,11 @@ from django.utils.html import escape, format_html
 from django.views.decorators.http import require_POST
 
 from rules.resolver import PolicyError
-from scoring import exports, selectors, services
+from scoring import exports, selectors
 from scoring.choices import BatchStatus
 from scoring.forms import OverrideForm, UploadForm
-from scoring.models import Score, ScoreOverride, UploadBatch
+from scoring.models import Score, UploadBatch
+from scoring.services import chunks, ingest, overrides
 from scoring.types import UploadInvalid
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def export_queryset(queryset):
     """What the export needs in one go: the rows it joins and the overrides in force."""
     return (
         queryset.select_related("transcript", "transcript__channel", "parameter", "directive")
-        .prefetch_related(Prefetch("overrides", queryset=ScoreOverride.objects.order_by("-created_at", "-pk")))
+        .with_latest_override()
         .order_by("transcript__external_id", "parameter__code", "-scored_at", "-pk")
     )
 
@@ -136,7 +136,7 @@ def batch_upload(request, *, model_admin):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                batch = services.batch_ingest(filename=upload.name, content=upload.read(), user=request.user)
+                batch = ingest.batch_ingest(filename=upload.name, content=upload.read(), user=request.user)
             except UploadInvalid as exc:
                 errors = [str(error) for error in exc.errors]
                 messages.error(
@@ -175,7 +175,8 @@ def batch_detail(request, *, model_admin, object_id):
         object=batch,
         progress=batch_progress_data(batch),
         refresh=batch.status in MOVING,
-        can_run=model_admin.has_upload_permission(request),
+        # Shown to those the POST lets through (rescore and resume check the same right).
+        can_rescore=model_admin.has_rescore_permission(request),
         can_resume=batch.status != BatchStatus.DONE,
         transcripts_url=admin_url("scoring_transcript_changelist", query=f"batch={batch.pk}"),
         scores_url=admin_url("scoring_score_changelist", query=f"batch={batch.pk}&current=all"),
@@ -196,7 +197,7 @@ def batch_progress(request, *, model_admin, object_id):
 
 def rescore_batch(request, *, batch: UploadBatch, user) -> UploadBatch | None:
     try:
-        new = services.batch_rescore(source=batch, user=user)
+        new = ingest.batch_rescore(source=batch, user=user)
     except (ValidationError, PolicyError, DatabaseError) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, f"Batch {batch.pk} was not rescored: {text}")
@@ -209,7 +210,7 @@ def rescore_batch(request, *, batch: UploadBatch, user) -> UploadBatch | None:
 
 def resume_batch(request, *, batch: UploadBatch) -> int | None:
     try:
-        queued = services.batch_resume(batch=batch)
+        queued = chunks.batch_resume(batch=batch)
     except (ValidationError, PolicyError, DatabaseError) as exc:
         messages.error(request, f"Batch {batch.pk} was not resumed: {exc}")
         return None
@@ -264,7 +265,7 @@ def transcript_detail(request, *, model_admin, object_id):
     ]
     scores = list(
         transcript.scores.select_related("parameter", "directive", "batch")
-        .prefetch_related(Prefetch("overrides", queryset=ScoreOverride.objects.order_by("-created_at", "-pk")))
+        .with_latest_override()
         .order_by("-is_current", "-scored_at", "-pk")
     )
     context = _context(
@@ -290,7 +291,7 @@ def transcript_rescore_view(request, *, model_admin, object_id):
     if not model_admin.has_rescore_permission(request):
         raise PermissionDenied
     try:
-        batch = services.batch_rescore(transcripts=[transcript], user=request.user)
+        batch = ingest.batch_rescore(transcripts=[transcript], user=request.user)
     except (ValidationError, PolicyError, DatabaseError) as exc:
         messages.error(request, f"{transcript.external_id} was not rescored: {exc}")
         return HttpResponseRedirect(admin_url("scoring_transcript_change", transcript.pk))
@@ -333,6 +334,7 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
     others = (
         transcript.scores.exclude(pk=score.pk)
         .select_related("parameter", "directive")
+        .with_latest_override()
         .order_by("-is_current", "-scored_at", "-pk")
     )
     context = _context(
@@ -346,7 +348,7 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
         passage_found=found,
         stale_content=stale,
         local=local,
-        overrides=list(score.overrides.select_related("created_by").order_by("-created_at", "-pk")),
+        overrides=list(score.overrides.newest_first().select_related("created_by")),
         override_form=override_form or OverrideForm(initial={"result": score.final_result}),
         can_override=model_admin.has_override_permission(request),
         others=others,
@@ -382,7 +384,7 @@ def score_override_view(request, *, model_admin, object_id):
     form = OverrideForm(request.POST)
     if form.is_valid():
         try:
-            services.score_override(
+            overrides.score_override(
                 score=score,
                 result=form.cleaned_data["result"],
                 justification=form.cleaned_data["justification"],

@@ -55,11 +55,11 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)  # the roles, again, after the flush
+    from common.users import system_user
     from policy.seed import sop_seed
     from policy.selectors import policy_snapshot
-    from policy.services import system_user
     from rules import engine
-    from scoring import services
+    from scoring.services import chunks, ingest
 
     user = system_user()
     sop_seed(user=user)
@@ -68,7 +68,7 @@ def main() -> None:
     rows = []
 
     t0 = time.perf_counter()
-    transcripts = services.batch_validate(filename="bench.jsonl", content=content)
+    transcripts = ingest.batch_validate(filename="bench.jsonl", content=content)
     rows.append(("parse and validate the upload", time.perf_counter() - t0))
 
     policy = policy_snapshot()
@@ -78,11 +78,11 @@ def main() -> None:
     rows.append(("scoring engine alone", time.perf_counter() - t0))
 
     t0 = time.perf_counter()
-    batch = services.batch_ingest(filename="bench.jsonl", content=content, user=user, enqueue=False)
+    batch = ingest.batch_ingest(filename="bench.jsonl", content=content, user=user, enqueue=False)
     stored = time.perf_counter() - t0
     rows.append(("upload stored (validate, store, chunk)", stored))
     t0 = time.perf_counter()
-    batch = services.batch_score_inline(batch=batch)
+    batch = chunks.batch_score_inline(batch=batch)
     rows.append(("scored inline, one process (claim, score, write)", time.perf_counter() - t0))
     assert batch.scored_count == n, batch.errors
 

@@ -18,8 +18,8 @@ def shared_dir() -> Path:
 @pytest.fixture
 def seeded(db):
     """The SOP as the spec states it, loaded by the seed service."""
+    from common.users import system_user
     from policy.seed import sop_seed
-    from policy.services import system_user
 
     sop_seed(user=system_user())
 

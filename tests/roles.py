@@ -72,9 +72,9 @@ class World:
 
 
 def build_world(shared_dir: Path) -> World:
-    from scoring import services
     from scoring.choices import BatchStatus
     from scoring.models import Score, Transcript, UploadBatch
+    from scoring.services import chunks, ingest
 
     superuser = SuperUserFactory(username="roles-admin")
     live_chat, email = Channel.objects.get(code="live_chat"), Channel.objects.get(code="email")
@@ -95,12 +95,12 @@ def build_world(shared_dir: Path) -> World:
     baseline = Directive.objects.get(kind=DirectiveKind.BASELINE)
     cso = CSOFactory(cso_id="CSO0001", full_name="Rina Marlina")
 
-    batch = services.batch_ingest(
+    batch = ingest.batch_ingest(
         filename="roles.jsonl", content=jsonl_lines(shared_dir, 0, 3), user=superuser, enqueue=False
     )
-    batch = services.batch_score_inline(batch=batch)
+    batch = chunks.batch_score_inline(batch=batch)
     assert batch.status == BatchStatus.DONE and batch.scored_count == 3
-    stalled = services.batch_ingest(
+    stalled = ingest.batch_ingest(
         filename="stalled.jsonl", content=jsonl_lines(shared_dir, 3, 4), user=superuser, enqueue=False
     )
     UploadBatch.objects.filter(pk=stalled.pk).update(status=BatchStatus.STALLED)

@@ -136,7 +136,7 @@ def test_publish_score_correct_rescore_and_audit(seeded, client, django_capture_
     assert "Memo 12/2023 says" in history
     assert "pusat" in history
     today = timezone.localdate().isoformat()
-    trail = client.get(reverse("admin:policy_audit_trail"), {"start": today, "end": today, "format": "csv"})
+    trail = client.get(reverse("audit:trail"), {"start": today, "end": today, "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(trail.content.decode())))
     template_change = [r for r in rows if r["object_type"] == "greeting template" and r["action"] == "changed"]
     assert template_change and template_change[0]["user"] == "pusat"

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pytest
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import URLPattern, URLResolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from policy.choices import DirectiveStatus
 from policy.models import Directive
@@ -72,8 +72,8 @@ def _world(django_db_setup, django_db_blocker):
     each test runs in a savepoint within it, as Django's setUpTestData does."""
     from django.db import transaction
 
+    from common.users import system_user
     from policy.seed import sop_seed
-    from policy.services import system_user
     from tests.conftest import SHARED
 
     with django_db_blocker.unblock():
@@ -390,10 +390,10 @@ DIRECTIVE = [
     page("directive-export", lambda w: url("policy_directive_export")),
     post("directive-export", lambda w: url("policy_directive_export"), export_form, ok=(200,), shows=is_attachment),
     page("directive-preview", lambda w: url("policy_directive_preview") + f"?directive={w.published.pk}"),
-    page("audit-trail", lambda w: url("policy_audit_trail")),
+    page("audit-trail", lambda w: reverse("audit:trail")),
     page(
         "audit-trail-csv",
-        lambda w: url("policy_audit_trail") + "?start=2000-01-01&end=2100-12-31&format=csv",
+        lambda w: reverse("audit:trail") + "?start=2000-01-01&end=2100-12-31&format=csv",
         shows=lambda r: is_csv(r) and PUBLISHED in r.content.decode(),
     ),
 ]
@@ -667,13 +667,21 @@ def test_role_may_or_may_not(client, world, role, case, allowed, django_capture_
 # --- an Auditor posting to every admin URL ---------------------------------------------------------------
 
 
-def admin_patterns(patterns=None, prefix=""):
-    """(route, name) of every admin URL, the ModelAdmins' own included."""
-    for pattern in patterns if patterns is not None else admin.site.get_urls():
+def url_patterns(patterns, prefix=""):
+    """(route, name) of every URL below ``patterns``."""
+    for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            yield from admin_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
         elif isinstance(pattern, URLPattern):
             yield prefix + str(pattern.pattern), pattern.name
+
+
+def admin_patterns():
+    """(route, name) of every admin URL, relative to /admin/: the ModelAdmins' own
+    included, and the pages other apps serve inside the admin (the audit trail)."""
+    for route, name in url_patterns(get_resolver().url_patterns):
+        if route.startswith("admin/"):
+            yield route.removeprefix("admin/"), name
 
 
 # Not the project's data: the Auditor's own session and password are theirs to end or change.

@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
 
-from scoring import services
 from scoring.choices import BatchStatus, ChunkStatus
 from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
+from scoring.services import ingest
 from tests.services import rabbitmq_url, redis_url
 from tests.workers import real_broker, start_beat, start_worker, stop_worker, wait_for
 
@@ -101,7 +101,7 @@ def test_two_workers_one_killed_mid_batch(seeded, shared_dir, tmp_path, redis_br
     beat = start_beat(broker_url=redis_broker, var_dir=var, log=log, extra_env=FAST_RECOVERY)
     try:
         with real_broker(redis_broker):
-            batch = services.batch_ingest(filename="big.jsonl", content=many_transcripts(shared_dir, 5000), user=user)
+            batch = ingest.batch_ingest(filename="big.jsonl", content=many_transcripts(shared_dir, 5000), user=user)
         assert batch.chunk_count == 50
         wait_for(chunks_done(batch.pk, 8), timeout=180, what="the first chunks", log=log)
         held = list(
@@ -141,7 +141,7 @@ def test_queued_messages_dropped_and_connections_killed_mid_batch(seeded, shared
     ]
     try:
         with real_broker(redis_broker) as app:
-            batch = services.batch_ingest(filename="big.jsonl", content=many_transcripts(shared_dir, 5000), user=user)
+            batch = ingest.batch_ingest(filename="big.jsonl", content=many_transcripts(shared_dir, 5000), user=user)
             wait_for(chunks_done(batch.pk, 5), timeout=180, what="the first chunks", log=log)
             purged = app.control.purge()
             redis.Redis.from_url(redis_broker).client_kill_filter(_type="normal", skipme=True)
@@ -166,7 +166,7 @@ def test_rabbitmq_smoke(seeded, shared_dir, tmp_path):
         worker = start_worker(name="rabbit", broker_url=url, var_dir=var, log=log)
         try:
             content = (shared_dir / "data" / "dev-transcripts.csv").read_bytes()
-            batch = services.batch_ingest(filename="dev-transcripts.csv", content=content, user=user)
+            batch = ingest.batch_ingest(filename="dev-transcripts.csv", content=content, user=user)
             wait_for(finished(batch.pk), timeout=180, what="the batch to finish on RabbitMQ", log=log)
         finally:
             stop_worker(worker)

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from common.users import system_user
 from policy.models import Directive, GreetingTemplate
 from policy.selectors import policy_snapshot
-from policy.services import directive_record_change, directive_withdraw, save_with_history, system_user
+from policy.services import directive_record_change, directive_withdraw, save_with_history
 from rules.resolver import expected_greeting
 
 WHEN = dt.datetime(2023, 9, 15, 10, 0)

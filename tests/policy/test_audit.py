@@ -6,8 +6,9 @@ import io
 from django.urls import reverse
 from django.utils import timezone
 
+from common.users import system_user
 from policy.models import Channel, Directive
-from policy.services import directive_record_change, system_user
+from policy.services import directive_record_change
 
 
 def test_channel_changes_read_as_codes_in_the_trail(seeded, admin_client):
@@ -15,7 +16,7 @@ def test_channel_changes_read_as_codes_in_the_trail(seeded, admin_client):
     hpn.channels.remove(Channel.objects.get(code="live_chat"))
     directive_record_change(directive=hpn, user=system_user(), reason="live chat out")
     today = timezone.localdate().isoformat()
-    response = admin_client.get(reverse("admin:policy_audit_trail"), {"start": today, "end": today, "format": "csv"})
+    response = admin_client.get(reverse("audit:trail"), {"start": today, "end": today, "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     changes = " ".join(r["changes"] for r in rows if r["object"] == "SOP-PLN123-HPN2023")
     assert "email, live_chat, social_media -> email, social_media" in changes
@@ -23,7 +24,7 @@ def test_channel_changes_read_as_codes_in_the_trail(seeded, admin_client):
 
 
 def test_audit_trail_refuses_a_range_ending_before_it_starts_and_survives_far_dates(seeded, admin_client):
-    url = reverse("admin:policy_audit_trail")
+    url = reverse("audit:trail")
     bad = admin_client.get(url, {"start": "2024-01-02", "end": "2024-01-01"})
     assert bad.status_code == 200 and "ends before it starts" in bad.content.decode()
     far = admin_client.get(url, {"start": "0001-01-01", "end": "9999-12-31"})

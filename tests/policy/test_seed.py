@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from policy.audit import TRACKED
+from policy.history import TRACKED
 from policy.models import Directive, ScoredParameter, TimeBand
 
 

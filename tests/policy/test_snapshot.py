@@ -6,9 +6,10 @@ import dataclasses
 
 import pytest
 
+from common.users import system_user
 from policy.models import CSO
 from policy.selectors import policy_snapshot
-from policy.services import save_with_history, system_user
+from policy.services import save_with_history
 from tests.rules.snapshots import seeded_policy
 
 # Set by the database, not by the SOP.

@@ -127,9 +127,9 @@ def test_qa_flow_upload_to_batch_page(admin_client, uploaded):
 def test_unfinished_batch_page_refreshes_itself(admin_client, seeded, shared_dir):
     """GIVEN a batch stored but not yet scored (no on-commit, so nothing ran)
     THEN its page refreshes itself and its JSON shows 0%."""
-    from scoring import services
+    from scoring.services import ingest
 
-    batch = services.batch_ingest(filename="dev.csv", content=dev_csv(shared_dir), user=None, enqueue=False)
+    batch = ingest.batch_ingest(filename="dev.csv", content=dev_csv(shared_dir), user=None, enqueue=False)
     page = admin_client.get(reverse("admin:scoring_uploadbatch_change", args=[batch.pk]))
     assert page.status_code == 200
     assert '<meta http-equiv="refresh" content="3">' in page.content.decode()
@@ -416,9 +416,9 @@ def test_rescore_and_resume_a_batch_from_its_page(admin_client, uploaded, django
 
 
 def test_resume_a_stalled_batch(admin_client, seeded, shared_dir, django_capture_on_commit_callbacks):
-    from scoring import services
+    from scoring.services import ingest
 
-    batch = services.batch_ingest(filename="dev.csv", content=dev_csv(shared_dir), user=None, enqueue=False)
+    batch = ingest.batch_ingest(filename="dev.csv", content=dev_csv(shared_dir), user=None, enqueue=False)
     UploadBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.STALLED)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(

@@ -5,8 +5,8 @@ import json
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from scoring import services
 from scoring.models import Score, Transcript
+from scoring.services import chunks, ingest
 
 
 def upload(text, user, name="t.jsonl"):
@@ -20,8 +20,8 @@ def upload(text, user, name="t.jsonl"):
             {"sent_at": "2023-10-10T02:42:57Z", "sender": "cso", "text": text},
         ],
     }
-    batch = services.batch_ingest(filename=name, content=(json.dumps(record) + "\n").encode(), user=user, enqueue=False)
-    return services.batch_score_inline(batch=batch)
+    batch = ingest.batch_ingest(filename=name, content=(json.dumps(record) + "\n").encode(), user=user, enqueue=False)
+    return chunks.batch_score_inline(batch=batch)
 
 
 def test_transcript_page_shows_times_in_the_transcripts_zone(seeded, admin_client):

@@ -23,7 +23,7 @@ WITA = dt.timezone(dt.timedelta(hours=8))
 
 
 def parse(filename: str, content: bytes) -> list[TranscriptIn]:
-    return parse_upload(filename, content, channels=CHANNELS, zone_aliases=ZONES)
+    return parse_upload(filename, content, channels=CHANNELS, zone_aliases=ZONES, default_zone="Asia/Jakarta")
 
 
 def errors_of(filename: str, content: bytes) -> list[RowError]:

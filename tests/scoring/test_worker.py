@@ -4,9 +4,9 @@ README's run command does it."""
 import pytest
 from django.contrib.auth import get_user_model
 
-from scoring import services
 from scoring.choices import BatchStatus
 from scoring.models import Score, UploadBatch
+from scoring.services import ingest
 from tests.workers import filesystem_transport_options, real_broker, start_worker, stop_worker, wait_for
 
 
@@ -24,7 +24,7 @@ def test_a_worker_process_scores_the_dev_upload(seeded, shared_dir, tmp_path):
     try:
         with real_broker("filesystem://", options):
             content = (shared_dir / "data" / "dev-transcripts.csv").read_bytes()
-            batch = services.batch_ingest(filename="dev-transcripts.csv", content=content, user=user)
+            batch = ingest.batch_ingest(filename="dev-transcripts.csv", content=content, user=user)
 
         def finished():
             row = UploadBatch.objects.get(pk=batch.pk)

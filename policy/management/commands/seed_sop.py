@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from policy.management.commands._base import acting_user, add_user_argument
+from common.commands import acting_user, add_user_argument
 from policy.seed import sop_seed
 
 

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from policy.management.commands._base import acting_user, add_user_argument
-from scoring import services
+from common.commands import acting_user, add_user_argument
+from scoring.services import chunks, ingest
 from scoring.types import UploadInvalid
 
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         problems = []
         for path, content in files:
             try:
-                services.batch_validate(filename=path.name, content=content)
+                ingest.batch_validate(filename=path.name, content=content)
             except UploadInvalid as exc:
                 problems.extend(f"{path}: {error}" for error in exc.errors)
         if problems:
@@ -41,14 +41,12 @@ class Command(BaseCommand):
         batches = []
         with transaction.atomic():
             for path, content in files:
-                batches.append(
-                    services.batch_ingest(filename=path.name, content=content, user=user, enqueue=not inline)
-                )
+                batches.append(ingest.batch_ingest(filename=path.name, content=content, user=user, enqueue=not inline))
         for batch in batches:
             if batch.duplicate_of_id:
                 self.stdout.write(f"note: {batch.original_name}: {batch.note}")
             if inline:
-                batch = services.batch_score_inline(batch=batch)
+                batch = chunks.batch_score_inline(batch=batch)
                 self.stdout.write(
                     f"batch {batch.pk}: {batch.original_name}: {batch.transcript_count} transcript(s), "
                     f"{batch.scored_count} scored, {batch.failed_count} failed ({batch.get_status_display()})"

@@ -1,9 +1,11 @@
 """Shared bits of the policy and scoring commands: the acting user."""
 
+from __future__ import annotations
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
-from policy.services import system_user
+from common.users import system_user
 
 
 def add_user_argument(parser):

@@ -1,233 +1,60 @@
-"""Writes for scoring: ingesting uploads, claiming and scoring chunks, rescoring,
-sweeping up after dead workers and lost messages, and overrides.
+"""Writes of the scoring job: queue a batch's chunks, claim one, score it, fail or
+release it, close the batch, resume it, and sweep up after dead workers and lost
+messages.
 
 The batch and chunk rows are the record of the work. A task only carries a chunk
 id; whoever claims the chunk in the database scores it, in one transaction that
 also marks it done, so a redelivered message or a second worker never scores a
 chunk twice, and a chunk whose worker died is claimed again after its lease.
+
+Queuing goes through :mod:`scoring.queue`, which sends the task by name: the tasks
+import these services, and these services never import the tasks back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-import os
 import uuid
-from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Case, F, Prefetch, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from policy.models import CSO, Channel, ScoredParameter, TimeZoneAlias
+from policy.models import ScoredParameter
 from policy.selectors import policy_snapshot
 from rules import engine
-from rules.resolver import PolicyError, resolve_zone
+from rules.resolver import PolicyError
 from rules.snapshot import Policy
-from rules.transcript import MessageIn, TranscriptIn
-from scoring.choices import BatchKind, BatchStatus, ChunkStatus, Result
-from scoring.models import Message, Score, ScoreOverride, ScoringChunk, Transcript, UploadBatch
-from scoring.parsers import parse_upload
-from scoring.selectors import upload_vocabulary
-from scoring.types import UploadInvalid
+from scoring.choices import BatchStatus, ChunkStatus
+from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
+from scoring.queue import send_score_chunk
+from scoring.selectors import transcript_to_input
+from scoring.services.overrides import score_overrides_carry
 
 logger = logging.getLogger(__name__)
 
-_BULK = 500
+_BULK = 500  # rows per bulk statement
 # Claims of one chunk before the sweeper stops queuing it and stalls its batch.
 MAX_ATTEMPTS = 5
 
 
-def _hash_transcript(t: TranscriptIn) -> str:
-    digest = hashlib.sha256()
-    for value in (t.external_id, t.channel, t.platform, t.visibility, t.category, t.timezone, t.cso_id, t.cso_name):
-        digest.update(value.encode() + b"\0")
-    digest.update(b"1" if t.first_contact else b"0")
-    for m in t.messages:
-        digest.update(f"{m.sent_at.isoformat()}\0{m.sender}\0{m.text}\0".encode())
-    return digest.hexdigest()
-
-
-# --- ingest ------------------------------------------------------------------------------
-
-
-def batch_validate(*, filename: str, content: bytes) -> list[TranscriptIn]:
-    """Parse and check a whole file; raises UploadInvalid listing every bad row."""
-    return parse_upload(filename, content, **upload_vocabulary())
-
-
-def batch_ingest(*, filename: str, content: bytes, user, enqueue: bool = True) -> UploadBatch:
-    """Validate a file, store its transcripts (the same id again updates that
-    transcript) and queue them for scoring. Nothing is stored from a bad file."""
-    transcripts = batch_validate(filename=filename, content=content)
-    sha = hashlib.sha256(content).hexdigest()
-    name = os.path.basename(filename)
-    with transaction.atomic():
-        duplicate = UploadBatch.objects.filter(kind=BatchKind.UPLOAD, sha256=sha).order_by("pk").first()
-        batch = UploadBatch.objects.create(
-            kind=BatchKind.UPLOAD,
-            original_name=name,
-            sha256=sha,
-            duplicate_of=duplicate,
-            uploaded_by=user,
-            transcript_count=len(transcripts),
-            note=(
-                f"Same content as batch {duplicate.pk} ({duplicate.original_name}, "
-                f"{timezone.localtime(duplicate.created_at):%Y-%m-%d %H:%M}): its transcripts are scored again."
-                if duplicate
-                else ""
-            ),
-        )
-        batch.file.save(f"batch-{batch.pk}-{name}", ContentFile(content), save=True)
-        try:
-            stored = _store_transcripts(transcripts, batch)
-            _make_chunks(batch, stored)
-        except Exception:
-            batch.file.delete(save=False)
-            raise
-        if enqueue:
-            transaction.on_commit(lambda: batch_enqueue(batch_id=batch.pk))
-    return batch
-
-
-def _store_transcripts(transcripts: list[TranscriptIn], batch: UploadBatch) -> list[int]:
-    channels = {c.code: c for c in Channel.objects.all()}
-    ids = [t.external_id for t in transcripts]
-    existing: dict[str, Transcript] = {}
-    for start in range(0, len(ids), _BULK):
-        for row in Transcript.objects.filter(external_id__in=ids[start : start + _BULK]):
-            existing[row.external_id] = row
-    cso_ids = {t.cso_id for t in transcripts if t.cso_id}
-    registered = {c.cso_id: c for c in CSO.objects.filter(cso_id__in=cso_ids)}
-
-    policy_zones = {z.code.upper(): z.iana_name for z in TimeZoneAlias.objects.all()}
-    to_create, to_update = [], []
-    for t in transcripts:
-        zone = _zone(t.timezone, policy_zones)
-        fields = {
-            "channel": channels[t.channel],
-            "platform": t.platform,
-            "visibility": t.visibility,
-            "category": t.category,
-            "timezone": t.timezone,
-            "cso_id": t.cso_id,
-            "cso_name": t.cso_name,
-            "registered_cso": registered.get(t.cso_id),
-            "first_contact": t.first_contact,
-            "started_at": _aware(t.messages[0].sent_at, zone) if t.messages else None,
-            "content_hash": _hash_transcript(t),
-            "last_batch": batch,
-        }
-        row = existing.get(t.external_id)
-        if row is None:
-            to_create.append(Transcript(external_id=t.external_id, **fields))
-        else:
-            for key, value in fields.items():
-                setattr(row, key, value)
-            to_update.append(row)
-    Transcript.objects.bulk_create(to_create, batch_size=_BULK)
-    if to_update:
-        Transcript.objects.bulk_update(to_update, list(fields.keys()) + ["updated_at"], batch_size=_BULK)
-        for start in range(0, len(to_update), _BULK):
-            Message.objects.filter(transcript__in=to_update[start : start + _BULK]).delete()
-    rows = {r.external_id: r for r in to_create + to_update}
-    if any(r.pk is None for r in to_create):  # backends that do not return ids
-        for start in range(0, len(ids), _BULK):
-            for row in Transcript.objects.filter(external_id__in=ids[start : start + _BULK]):
-                rows[row.external_id] = row
-    messages = []
-    for t in transcripts:
-        zone = _zone(t.timezone, policy_zones)
-        row = rows[t.external_id]
-        for position, m in enumerate(t.messages):
-            messages.append(
-                Message(
-                    transcript=row,
-                    position=position,
-                    sent_at=_aware(m.sent_at, zone),
-                    sent_at_raw=m.raw_sent_at or m.sent_at.isoformat(),
-                    sender=m.sender,
-                    text=m.text,
-                )
-            )
-    Message.objects.bulk_create(messages, batch_size=_BULK)
-    return [rows[i].pk for i in ids]
-
-
-def _zone(name: str, aliases: dict[str, str]):
-    return resolve_zone(name, zone_aliases=aliases, default=settings.TIME_ZONE)
-
-
-def _aware(moment: dt.datetime, zone) -> dt.datetime:
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
-
-
-def _make_chunks(batch: UploadBatch, transcript_ids: list[int]) -> None:
-    size = settings.SCORING_CHUNK_SIZE
-    through = ScoringChunk.transcripts.through
-    links = []
-    count = 0
-    for index, start in enumerate(range(0, len(transcript_ids), size)):
-        chunk = ScoringChunk.objects.create(batch=batch, index=index)
-        links.extend(through(scoringchunk_id=chunk.pk, transcript_id=t) for t in transcript_ids[start : start + size])
-        count += 1
-    through.objects.bulk_create(links, batch_size=_BULK)
-    UploadBatch.objects.filter(pk=batch.pk).update(chunk_count=count)
-    batch.chunk_count = count
-    if count == 0:
-        batch_finish_if_done(batch_id=batch.pk)
-
-
-def batch_rescore(
-    *, transcripts: Iterable[Transcript] | None = None, source: UploadBatch | None = None, user, enqueue: bool = True
-) -> UploadBatch:
-    """Score transcripts again against the policy as it stands now. New scores are
-    added and made current; the old ones stay."""
-    if source is not None:
-        ids = list(Transcript.objects.filter(chunks__batch=source).distinct().values_list("pk", flat=True))
-        label = f"rescore of batch {source.pk}"
-    else:
-        ids = sorted({t.pk for t in transcripts or []})
-        label = f"rescore of {len(ids)} transcript(s)"
-    if not ids:
-        raise ValidationError("There is nothing to rescore.")
-    with transaction.atomic():
-        batch = UploadBatch.objects.create(
-            kind=BatchKind.RESCORE, original_name=label, uploaded_by=user, transcript_count=len(ids)
-        )
-        _make_chunks(batch, ids)
-        if enqueue:
-            transaction.on_commit(lambda: batch_enqueue(batch_id=batch.pk))
-    return batch
-
-
-# --- queueing ----------------------------------------------------------------------------
-
-
 def batch_enqueue(*, batch_id: int) -> int:
     """Send a message for every pending chunk of the batch; returns how many."""
-    from scoring.tasks import score_chunk
-
     chunk_ids = list(
         ScoringChunk.objects.filter(batch_id=batch_id, status=ChunkStatus.PENDING).values_list("pk", flat=True)
     )
     queued = 0
     for chunk_id in chunk_ids:
         try:
-            score_chunk.delay(chunk_id)
+            send_score_chunk(chunk_id)
         except Exception:  # the broker is down: the sweeper queues it once it is back
             logger.warning("could not queue chunk %s; the sweeper will", chunk_id, exc_info=True)
             continue
         ScoringChunk.objects.filter(pk=chunk_id).update(enqueued_at=timezone.now())
         queued += 1
     return queued
-
-
-# --- claiming and scoring -------------------------------------------------------------------
 
 
 def chunk_claim(*, chunk_id: int, worker: str) -> str | None:
@@ -254,21 +81,6 @@ def chunk_claim(*, chunk_id: int, worker: str) -> str | None:
     # A stalled batch stays stalled until QA resumes it, even while its other chunks run.
     UploadBatch.objects.filter(pk=batch_id, status=BatchStatus.QUEUED).update(status=BatchStatus.SCORING)
     return token
-
-
-def transcript_to_input(transcript: Transcript) -> TranscriptIn:
-    return TranscriptIn(
-        external_id=transcript.external_id,
-        channel=transcript.channel.code,
-        cso_name=transcript.cso_name,
-        messages=tuple(MessageIn(m.sent_at, m.sender, m.text, m.sent_at_raw) for m in transcript.messages.all()),
-        platform=transcript.platform,
-        visibility=transcript.visibility,
-        category=transcript.category,
-        timezone=transcript.timezone,
-        cso_id=transcript.cso_id,
-        first_contact=transcript.first_contact,
-    )
 
 
 def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> bool:
@@ -315,14 +127,10 @@ def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> b
         )
         ids = [pk for pk, digest in judged.items() if now_hashes.get(pk) == digest]
         new_scores = [score for score in new_scores if score.transcript_id in ids]
-        previous = list(
-            Score.objects.filter(transcript_id__in=ids, is_current=True).prefetch_related(
-                Prefetch("overrides", queryset=ScoreOverride.objects.order_by("-created_at", "-pk"))
-            )
-        )
+        previous = list(Score.objects.current().filter(transcript_id__in=ids).with_latest_override())
         Score.objects.filter(pk__in=[score.pk for score in previous]).update(is_current=False)
         Score.objects.bulk_create(new_scores, batch_size=_BULK)
-        _carry_overrides(previous, new_scores)
+        score_overrides_carry(previous=previous, new_scores=new_scores)
         scored = len({s.transcript_id for s in new_scores}) + (len(judged) - len(ids))
         UploadBatch.objects.filter(pk=chunk.batch_id).update(
             scored_count=F("scored_count") + scored,
@@ -331,29 +139,6 @@ def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> b
         )
         batch_finish_if_done(batch_id=chunk.batch_id)
     return True
-
-
-def _carry_overrides(previous: list[Score], new_scores: list[Score]) -> None:
-    """A QA override stays in force when the transcript is scored again to the same
-    automatic result on the same content: it is copied to the new score, saying so."""
-    fresh = {(s.transcript_id, s.parameter_id): s for s in new_scores}
-    copies = []
-    for old in previous:
-        override = old.current_override
-        new = fresh.get((old.transcript_id, old.parameter_id))
-        if override is None or new is None:
-            continue
-        if new.result == old.result and new.content_hash == old.content_hash:
-            copies.append(
-                ScoreOverride(
-                    score=new,
-                    result=override.result,
-                    justification=override.justification,
-                    carried_from=override,
-                    created_by=override.created_by,
-                )
-            )
-    ScoreOverride.objects.bulk_create(copies, batch_size=_BULK)
 
 
 def _score_row(transcript: Transcript, verdict: engine.Verdict, parameters: dict, chunk: ScoringChunk) -> Score:
@@ -474,8 +259,6 @@ def chunks_sweep(*, lost_after_seconds: int | None = None) -> dict:
     lost = dt.timedelta(
         seconds=lost_after_seconds if lost_after_seconds is not None else settings.SCORING_REQUEUE_AFTER_SECONDS
     )
-    from scoring.tasks import score_chunk
-
     abandoned = ScoringChunk.objects.filter(status=ChunkStatus.CLAIMED, claimed_at__lt=now - lease)
     # A chunk that took its workers down again and again is not tried forever.
     for chunk_id, attempts in abandoned.filter(attempts__gte=MAX_ATTEMPTS).values_list("pk", "attempts"):
@@ -488,7 +271,7 @@ def chunks_sweep(*, lost_after_seconds: int | None = None) -> dict:
     )
     for chunk_id in stale + lost_ids:
         ScoringChunk.objects.filter(pk=chunk_id).update(enqueued_at=now)
-        score_chunk.delay(chunk_id)
+        send_score_chunk(chunk_id)
     for batch_id in (
         UploadBatch.objects.filter(chunks_done__gte=F("chunk_count"))
         .exclude(status__in=[BatchStatus.DONE, BatchStatus.INCOMPLETE])
@@ -498,35 +281,3 @@ def chunks_sweep(*, lost_after_seconds: int | None = None) -> dict:
     if stale or lost_ids:
         logger.info("sweeper queued %d abandoned and %d lost chunk(s)", len(stale), len(lost_ids))
     return {"abandoned": len(stale), "lost": len(lost_ids)}
-
-
-# --- overrides ---------------------------------------------------------------------------
-
-
-def score_override(*, score: Score, result: str, justification: str, user) -> ScoreOverride:
-    """QA sets a different result with a written justification; the automatic
-    verdict stays on the score beside it."""
-    if result not in Result.values:
-        raise ValidationError({"result": f"{result!r} is not one of {', '.join(Result.values)}."})
-    if not (justification or "").strip():
-        raise ValidationError({"justification": "Write why the automatic result is overridden."})
-    override = ScoreOverride(score=score, result=result, justification=justification.strip(), created_by=user)
-    override.full_clean()
-    override.save()
-    return override
-
-
-__all__ = [
-    "UploadInvalid",
-    "batch_enqueue",
-    "batch_ingest",
-    "batch_rescore",
-    "batch_resume",
-    "batch_score_inline",
-    "batch_validate",
-    "chunk_claim",
-    "chunk_run",
-    "chunk_score",
-    "chunks_sweep",
-    "score_override",
-]

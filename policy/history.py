@@ -1,20 +1,17 @@
-"""The audit trail: who changed which rule when, and why, read from the history
-tables of every policy model, with QA's score overrides and the uploads beside them."""
+"""The history of the policy: who changed which rule when, and why, read from the
+history tables of every policy model. The audit trail (the ``audit`` app) puts QA's
+score overrides and the uploads beside these entries; the preview asks what changed
+in a directive since a moment."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
-
-from django.utils import timezone
 
 from policy.models import CSO, Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand, TimeZoneAlias
 
 TRACKED = [Directive, GreetingTemplate, TimeBand, ScoredParameter, CSO, Channel, TimeZoneAlias]
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-CSV_COLUMNS = ["when", "user", "object_type", "object", "object_id", "action", "version", "changes", "reason"]
 
 
 @dataclass(frozen=True)
@@ -102,47 +99,6 @@ def history_entries(model, records) -> list[Entry]:
     return out
 
 
-def audit_trail(start: dt.datetime, end: dt.datetime) -> list[Entry]:
-    """Every change to the policy, every score override and every upload from start to end, inclusive."""
-    entries: list[Entry] = []
-    for model in TRACKED:
-        entries += history_entries(model, model.history.filter(history_date__gte=start, history_date__lte=end))
-    from scoring.models import ScoreOverride, UploadBatch
-
-    for override in ScoreOverride.objects.filter(created_at__gte=start, created_at__lte=end).select_related(
-        "created_by", "score__transcript", "score__parameter"
-    ):
-        entries.append(
-            Entry(
-                when=override.created_at,
-                user=override.created_by.get_username(),
-                object_type="score",
-                object=f"{override.score.transcript.external_id} {override.score.parameter.code}",
-                object_id=override.score_id,
-                action="overridden",
-                version=None,
-                changes=[("result", override.score.result, override.result)],
-                reason=override.justification,
-            )
-        )
-    for batch in UploadBatch.objects.filter(created_at__gte=start, created_at__lte=end).select_related("uploaded_by"):
-        entries.append(
-            Entry(
-                when=batch.created_at,
-                user=batch.uploaded_by.get_username() if batch.uploaded_by else "",
-                object_type="upload batch",
-                object=str(batch),
-                object_id=batch.pk,
-                action=batch.get_kind_display().lower(),
-                version=None,
-                changes=[],
-                reason=batch.note,
-            )
-        )
-    entries.sort(key=lambda e: (e.when, e.history_id or 0))
-    return entries
-
-
 def directive_changes_since(directive_id: int, since: dt.datetime) -> list[Entry]:
     """Changes to a directive and its templates and bands after a moment, oldest first."""
     entries = history_entries(Directive, Directive.history.filter(id=directive_id, history_date__gt=since))
@@ -152,25 +108,3 @@ def directive_changes_since(directive_id: int, since: dt.datetime) -> list[Entry
     entries += history_entries(TimeBand, TimeBand.history.filter(baseline_id=directive_id, history_date__gt=since))
     entries.sort(key=lambda e: (e.when, e.history_id or 0))
     return entries
-
-
-def audit_trail_csv(entries: list[Entry]) -> bytes:
-    from scoring.exports import neutralise
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for e in entries:
-        row = [
-            timezone.localtime(e.when).isoformat(timespec="seconds"),
-            e.user,
-            e.object_type,
-            e.object,
-            e.object_id if e.object_id is not None else "",
-            e.action,
-            e.version if e.version is not None else "",
-            e.changes_text(),
-            e.reason,
-        ]
-        writer.writerow([neutralise(v) for v in row])
-    return buffer.getvalue().encode("utf-8")
