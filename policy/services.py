@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from policy.choices import DirectiveKind, DirectiveStatus
 from policy.models import Directive, ScoredParameter
-from policy.selectors import directive_overlaps
+from policy.selectors import directive_overlaps, document_precedence
 
 SYSTEM_USERNAME = "system"
 
@@ -73,19 +73,11 @@ def directive_validate_scope(*, directive: Directive) -> list[str]:
 def directive_overlap_warnings(*, directive: Directive) -> list[str]:
     warnings = []
     for other, channels, elements in directive_overlaps(directive):
-        winner = (
-            directive
-            if (directive.priority, directive.published_at or timezone.now())
-            > (
-                other.priority,
-                other.published_at or timezone.now(),
-            )
-            else other
-        )
+        winner = max((directive, other), key=document_precedence)
         warnings.append(
             f"{directive.reference} and {other.reference} are both published and overlap on "
             f"{', '.join(elements)} for {', '.join(channels)}; {winner.reference} wins "
-            "(higher priority, then later publication)."
+            "(higher priority, then later publication, then the one created later)."
         )
     return warnings
 
