@@ -451,3 +451,21 @@ def test_preview_form_prefills_from_directive(admin_client):
     assert response.status_code == 200
     assert response.context["form"].initial["date"] == dt.date(2023, 9, 4)
     assert response.context["form"].initial["channel"] == "email"
+
+
+def test_template_on_its_own_page_for_an_uncovered_channel_of_a_published_directive_is_refused(admin_client):
+    template = hpn().templates.get()
+    voice = Channel.objects.get(code="voice")
+    response = post_change(admin_client, template, channel=str(voice.pk), change_reason="Voice only")
+    assert response.status_code == 200
+    assert "is for voice, which SOP-PLN123-HPN2023 does not cover" in response.content.decode()
+    assert hpn().version == 1 and hpn().templates.get().channel is None
+
+
+def test_deleting_the_only_template_of_a_published_directive_is_refused_with_a_message(admin_client):
+    template = hpn().templates.get()
+    response = admin_client.post(
+        reverse("admin:policy_greetingtemplate_delete", args=[template.pk]), {"post": "yes"}, follow=True
+    )
+    assert "was not deleted: SOP-PLN123-HPN2023 has no greeting template" in response.content.decode()
+    assert hpn().templates.count() == 1 and hpn().version == 1

@@ -1,0 +1,161 @@
+"""directive_content_save, the one write of a directive's content: one version per
+change, the scope checked before anything is written, user and reason in the history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from policy.choices import DirectiveStatus, Element
+from policy.models import Channel, Directive, GreetingTemplate
+from policy.services import directive_content_save
+from tests.factories import SuperUserFactory
+
+pytestmark = pytest.mark.django_db
+
+HPN = "SOP-PLN123-HPN2023"
+NEW_TEXT = "PLN 123 Selamat {waktu}, Selamat HPN, dengan {nama_cso} bisa dibantu"
+
+
+@pytest.fixture
+def pusat(seeded):
+    return SuperUserFactory(username="pusat")
+
+
+def hpn() -> Directive:
+    return Directive.objects.get(reference=HPN)
+
+
+def channels(*codes: str) -> list[Channel]:
+    return list(Channel.objects.filter(code__in=codes))
+
+
+def history_rows() -> int:
+    return Directive.history.count() + GreetingTemplate.history.count()
+
+
+def test_fields_channels_and_templates_changed_together_are_one_version(pusat):
+    """GIVEN the published HPN directive at version 1
+    WHEN one call changes its title, its channels and its template
+    THEN it is version 2, with exactly one new history row of the directive, carrying
+    the user, the reason and the new channels; the template's row has them too."""
+    directive = hpn()
+    rows_before = directive.history.count()
+    template = directive.templates.get()
+    template.text = NEW_TEXT
+    directive_content_save(
+        directive=directive,
+        fields={"title": "HPN 2023 (revised)"},
+        channels=channels("live_chat", "email"),
+        templates=[template],
+        user=pusat,
+        reason="Memo revised",
+    )
+    assert (directive.version, directive.title) == (2, "HPN 2023 (revised)")
+    assert directive.history.count() == rows_before + 1
+    latest = directive.history.latest()
+    assert (latest.version, latest.history_user, latest.history_change_reason) == (2, pusat, "Memo revised")
+    assert sorted(row.channel.code for row in latest.channels.all()) == ["email", "live_chat"]
+    stored = directive.templates.get()
+    assert stored.text == NEW_TEXT
+    assert (stored.history.latest().history_user, stored.history.latest().history_change_reason) == (
+        pusat,
+        "Memo revised",
+    )
+
+
+def test_nothing_changed_writes_nothing(pusat):
+    directive = hpn()
+    rows_before = history_rows()
+    directive_content_save(
+        directive=directive,
+        fields={"title": directive.title},
+        channels=list(directive.channels.all()),
+        templates=list(directive.templates.all()),
+        user=pusat,
+        reason="Saved again",
+    )
+    assert hpn().version == 1 and history_rows() == rows_before
+
+
+def test_scope_error_on_a_published_directive_stores_nothing(pusat):
+    """GIVEN the published HPN directive
+    WHEN a change adds a voice template while HPN does not cover voice, with a new title
+    THEN a ValidationError names the problem, and neither the title, the template, the
+    version nor any history row is stored."""
+    directive = hpn()
+    rows_before = history_rows()
+    voice = GreetingTemplate(element=Element.OPENING, channel=Channel.objects.get(code="voice"), text=NEW_TEXT)
+    with pytest.raises(ValidationError, match="is for voice, which SOP-PLN123-HPN2023 does not cover"):
+        directive_content_save(
+            directive=directive,
+            fields={"title": "Half written?"},
+            templates=[*directive.templates.all(), voice],
+            user=pusat,
+            reason="Voice too",
+        )
+    stored = hpn()
+    assert (stored.version, stored.title) != (2, "Half written?")
+    assert stored.templates.count() == 1
+    assert history_rows() == rows_before
+
+
+def test_removing_the_last_template_of_a_published_directive_is_refused(pusat):
+    with pytest.raises(ValidationError, match="has no greeting template"):
+        directive_content_save(directive=hpn(), fields={}, templates=[], user=pusat, reason="Empty it")
+    assert hpn().templates.count() == 1
+
+
+def test_a_bad_template_stores_nothing(pusat):
+    directive = hpn()
+    rows_before = history_rows()
+    template = directive.templates.get()
+    template.text = "PLN 123 {nama}"
+    with pytest.raises(ValidationError, match="The slot {nama} does not exist"):
+        directive_content_save(
+            directive=directive,
+            fields={"priority": 9},
+            channels=channels("live_chat", "email"),
+            templates=[template],
+            user=pusat,
+            reason="Typo",
+        )
+    stored = hpn()
+    assert (stored.priority, stored.version, history_rows()) == (0, 1, rows_before)
+    assert sorted(c.code for c in stored.channels.all()) == ["email", "live_chat", "social_media"]
+
+
+def test_a_blank_reason_is_refused(pusat):
+    with pytest.raises(ValidationError, match="Say why"):
+        directive_content_save(directive=hpn(), fields={"title": "x"}, user=pusat, reason="  ")
+    assert hpn().version == 1
+
+
+def test_status_is_not_content(pusat):
+    with pytest.raises(ValueError, match="status"):
+        directive_content_save(directive=hpn(), fields={"status": "draft"}, user=pusat, reason="Sneaky")
+
+
+def test_a_new_directive_is_a_draft_at_version_1_with_user_and_reason(pusat):
+    directive = Directive(status=DirectiveStatus.PUBLISHED)  # the service decides: a draft
+    directive_content_save(
+        directive=directive,
+        fields={
+            "reference": "SOP-PLN123-NEW",
+            "title": "New",
+            "valid_from_date": dt.date(2023, 12, 20),
+            "valid_until_date": dt.date(2023, 12, 26),
+        },
+        channels=channels("live_chat"),
+        templates=[GreetingTemplate(element=Element.OPENING, text=NEW_TEXT)],
+        user=pusat,
+        reason="Drafted",
+    )
+    stored = Directive.objects.get(reference="SOP-PLN123-NEW")
+    assert (stored.status, stored.version) == (DirectiveStatus.DRAFT, 1)
+    assert [c.code for c in stored.channels.all()] == ["live_chat"]
+    assert stored.templates.get().text == NEW_TEXT
+    assert {(r.history_user, r.history_change_reason) for r in stored.history.all()} == {(pusat, "Drafted")}
+    assert sorted(row.channel.code for row in stored.history.latest().channels.all()) == ["live_chat"]
