@@ -1,5 +1,6 @@
 """directive_content_save, the one write of a directive's content: one version per
-change, the scope checked before anything is written, user and reason in the history."""
+change, the scope checked before anything is written, user and reason in the history;
+and the audience categories, which are data with no default."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from policy.choices import DirectiveStatus, Element
 from policy.models import Channel, Directive, GreetingTemplate
-from policy.services import directive_content_save
+from policy.resources import DirectiveResource
+from policy.selectors import policy_snapshot
+from policy.services import directive_content_save, directive_publish
+from rules.resolver import expected_greeting
 from tests.factories import SuperUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +164,55 @@ def test_a_new_directive_is_a_draft_at_version_1_with_user_and_reason(pusat):
     assert stored.templates.get().text == NEW_TEXT
     assert {(r.history_user, r.history_change_reason) for r in stored.history.all()} == {(pusat, "Drafted")}
     assert sorted(row.channel.code for row in stored.history.latest().channels.all()) == ["live_chat"]
+
+
+# --- audience categories: data, no default -----------------------------------------------------
+
+
+def test_a_directive_created_without_categories_never_owes_the_greeting_on_public_posts(pusat):
+    """GIVEN a directive on social media created without audience categories, published
+    WHEN a public post on social media in its window is asked about
+    THEN no greeting is owed, whatever the category; a private message still owes it."""
+    directive = directive_content_save(
+        directive=Directive(),
+        fields={
+            "reference": "SOP-PLN123-NOCAT",
+            "title": "No categories",
+            "valid_from_date": dt.date(2023, 12, 20),
+            "valid_until_date": dt.date(2023, 12, 26),
+            "priority": 5,
+        },
+        channels=channels("social_media"),
+        templates=[GreetingTemplate(element=Element.OPENING, text=NEW_TEXT)],
+        user=pusat,
+        reason="Drafted",
+    )
+    assert directive.public_owed_categories == ""
+    directive_publish(directive=directive, user=pusat)
+    policy = policy_snapshot()
+    moment = dt.datetime(2023, 12, 22, 9, 0)
+    for category in ("Informasi", "Keluhan", None):
+        answer = expected_greeting(
+            policy, channel="social_media", at=moment, timezone="WIB", visibility="public", category=category
+        )
+        assert answer.directive.reference == "SOP-PLN123-NOCAT"
+        assert answer.owed is False, category
+    assert expected_greeting(policy, channel="social_media", at=moment, timezone="WIB").owed is True
+
+
+def test_import_without_categories_leaves_them_empty(pusat):
+    dataset = DirectiveResource().export(queryset=Directive.objects.filter(reference=HPN))
+    row = {**dataset.dict[0], "reference": "SOP-PLN123-IMPORTED"}
+    del row["public_owed_categories"]
+    dataset.dict = [row]
+    result = DirectiveResource().import_data(dataset, dry_run=False, user=pusat, file_name="x.csv")
+    assert not result.has_errors() and not result.has_validation_errors(), result.invalid_rows
+    assert Directive.objects.get(reference="SOP-PLN123-IMPORTED").public_owed_categories == ""
+
+
+def test_admin_add_form_does_not_fill_categories_and_says_what_empty_means(client, pusat):
+    client.force_login(pusat)
+    response = client.get(reverse("admin:policy_directive_add"))
+    form = response.context["adminform"].form
+    assert not form["public_owed_categories"].value()
+    assert "Left empty, a public post never owes the greeting." in response.content.decode()
