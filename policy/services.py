@@ -165,11 +165,7 @@ def directive_content_save(
     stored_channels = [] if creating else list(target.channels.all())
     channels = stored_channels if channels is None else list(channels)
     if not creating and target.status == DirectiveStatus.PUBLISHED:
-        problems = directive_validate_scope(
-            directive=target,
-            channels=channels,
-            templates=templates,
-        )
+        problems = directive_validate_scope(directive=target, channels=channels, templates=templates)
         if problems:
             raise ValidationError(problems)
 

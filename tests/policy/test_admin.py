@@ -469,3 +469,18 @@ def test_deleting_the_only_template_of_a_published_directive_is_refused_with_a_m
     )
     assert "was not deleted: SOP-PLN123-HPN2023 has no greeting template" in response.content.decode()
     assert hpn().templates.count() == 1 and hpn().version == 1
+
+
+def test_memo_file_uploaded_in_the_admin_is_stored_with_the_new_version(admin_client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    directive = hpn()
+    url = change_url(directive)
+    data = changeform_data(admin_client.get(url), change_reason="Signed memo attached")
+    data["memo_file"] = SimpleUploadedFile("memo.txt", b"Memo HPN 2023")
+    assert admin_client.post(url, data).status_code == 302
+    directive = hpn()
+    assert directive.version == 2 and directive.memo_file.name.startswith("memos/memo")
+    assert directive.memo_file.read() == b"Memo HPN 2023"
+    assert directive.history.latest().memo_file == directive.memo_file.name

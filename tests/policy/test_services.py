@@ -143,21 +143,27 @@ def test_status_is_not_content(pusat):
         directive_content_save(directive=hpn(), fields={"status": "draft"}, user=pusat, reason="Sneaky")
 
 
-def test_a_new_directive_is_a_draft_at_version_1_with_user_and_reason(pusat):
-    directive = Directive(status=DirectiveStatus.PUBLISHED)  # the service decides: a draft
-    directive_content_save(
-        directive=directive,
+def new_directive(*, reference: str, channel: str, user, status=DirectiveStatus.DRAFT, **fields) -> Directive:
+    """A directive over Christmas week with one opening template, created by the service."""
+    return directive_content_save(
+        directive=Directive(status=status),
         fields={
-            "reference": "SOP-PLN123-NEW",
-            "title": "New",
+            "reference": reference,
+            "title": reference,
             "valid_from_date": dt.date(2023, 12, 20),
             "valid_until_date": dt.date(2023, 12, 26),
+            **fields,
         },
-        channels=channels("live_chat"),
+        channels=channels(channel),
         templates=[GreetingTemplate(element=Element.OPENING, text=NEW_TEXT)],
-        user=pusat,
+        user=user,
         reason="Drafted",
     )
+
+
+def test_a_new_directive_is_a_draft_at_version_1_with_user_and_reason(pusat):
+    # The status asked for is ignored: the service creates a draft.
+    new_directive(reference="SOP-PLN123-NEW", channel="live_chat", user=pusat, status=DirectiveStatus.PUBLISHED)
     stored = Directive.objects.get(reference="SOP-PLN123-NEW")
     assert (stored.status, stored.version) == (DirectiveStatus.DRAFT, 1)
     assert [c.code for c in stored.channels.all()] == ["live_chat"]
@@ -173,20 +179,7 @@ def test_a_directive_created_without_categories_never_owes_the_greeting_on_publi
     """GIVEN a directive on social media created without audience categories, published
     WHEN a public post on social media in its window is asked about
     THEN no greeting is owed, whatever the category; a private message still owes it."""
-    directive = directive_content_save(
-        directive=Directive(),
-        fields={
-            "reference": "SOP-PLN123-NOCAT",
-            "title": "No categories",
-            "valid_from_date": dt.date(2023, 12, 20),
-            "valid_until_date": dt.date(2023, 12, 26),
-            "priority": 5,
-        },
-        channels=channels("social_media"),
-        templates=[GreetingTemplate(element=Element.OPENING, text=NEW_TEXT)],
-        user=pusat,
-        reason="Drafted",
-    )
+    directive = new_directive(reference="SOP-PLN123-NOCAT", channel="social_media", user=pusat, priority=5)
     assert directive.public_owed_categories == ""
     directive_publish(directive=directive, user=pusat)
     policy = policy_snapshot()
