@@ -318,7 +318,6 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         inlines = {formset.model: formset for formset in formsets}
-        inline_changes = [str(fs.model._meta.verbose_name_plural) for fs in formsets if fs.has_changed()]
         fields = [name for name in form.changed_data if name in DIRECTIVE_CONTENT_FIELDS]
         directive = directive_content_save(
             directive=form.instance,
@@ -327,9 +326,13 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
             templates=self.inline_rows(inlines, GreetingTemplate),
             time_bands=self.inline_rows(inlines, TimeBand),
             user=request.user,
-            reason=self.reason_for_change(form, change, inline_changes),
+            reason=self.reason_for_change(form, change, self.changed_inlines(formsets)),
         )
         self.warn_after_save(request, directive)
+
+    @staticmethod
+    def changed_inlines(formsets) -> list[str]:
+        return [str(fs.model._meta.verbose_name_plural) for fs in formsets if fs.has_changed()]
 
     @staticmethod
     def inline_rows(inlines: dict, model) -> list | None:
@@ -340,7 +343,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
         # The inlines are saved by the service, not by formset.save(): name the
         # changed ones instead of Django's per-object details.
         message = construct_change_message(form, None, add)
-        changed = [str(fs.model._meta.verbose_name_plural) for fs in formsets if fs.has_changed()]
+        changed = self.changed_inlines(formsets)
         if changed and not add:
             message.append({"changed": {"fields": changed}})
         return message
