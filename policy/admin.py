@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
@@ -38,9 +39,10 @@ from policy.resources import (
     TimeBandResource,
 )
 from policy.services import (
+    DIRECTIVE_CONTENT_FIELDS,
+    directive_content_save,
     directive_overlap_warnings,
     directive_publish,
-    directive_record_change,
     directive_validate_scope,
     directive_withdraw,
     stamp,
@@ -143,20 +145,33 @@ class DirectiveContentAdmin(ImportExportHistoryAdmin):
     """A template or band edited on its own page: a change is a new version of its directive."""
 
     parent_field = "directive"
+    related_name = "templates"  # the directive's set this object belongs to
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append(self.parent_field)  # a template or band stays with its document
+        return fields
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        self.record_parent_change(request, obj, obj._change_reason)
+        self.save_content(request, obj, keep=True, reason=self.reason_for_change(form, change))
 
     def delete_model(self, request, obj):
-        parent = getattr(obj, self.parent_field)
-        super().delete_model(request, obj)
-        self.record_parent_change(request, obj, f"{DELETED_REASON}: {obj}", parent=parent)
+        try:
+            self.save_content(request, obj, keep=False, reason=DELETED_REASON)
+        except ValidationError as exc:
+            self.message_user(request, f"{obj} was not deleted: {error_text(exc)}", messages.ERROR)
 
-    def record_parent_change(self, request, obj, reason, parent=None):
-        parent = parent or getattr(obj, self.parent_field)
-        parent.refresh_from_db()
-        directive_record_change(directive=parent, user=request.user, reason=f"{obj}: {reason}")
+    def save_content(self, request, obj, *, keep: bool, reason: str):
+        directive = getattr(obj, self.parent_field)
+        others = [child for child in getattr(directive, self.related_name).all() if child.pk != obj.pk]
+        directive_content_save(
+            directive=directive,
+            fields={},
+            **{self.related_name: [*others, obj] if keep else others},
+            user=request.user,
+            reason=f"{obj}: {reason}",
+        )
 
 
 @admin.register(GreetingTemplate)
@@ -174,6 +189,7 @@ class TimeBandAdmin(DirectiveContentAdmin):
     resource_classes = [TimeBandResource]
     form = TimeBandAdminForm
     parent_field = "baseline"
+    related_name = "time_bands"
     list_display = ("word", "starts_at", "ends_at", "baseline")
     list_filter = ("baseline",)
     search_fields = ("word", "baseline__reference")
@@ -286,43 +302,51 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
 
     # --- save: one version and one history row per admin save ---------------------------
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        # The inlines check what the directive's form was sent with them: the reason,
+        # and the channels their templates must stay within.
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if request.method == "POST":
+            kwargs["change_reason"] = request.POST.get("change_reason", "")
+            kwargs["channels"] = Channel.objects.filter(
+                pk__in=[pk for pk in request.POST.getlist("channels") if pk.isdigit()]
+            )
+        return kwargs
+
     def save_model(self, request, obj, form, change):
-        if change:
-            # Saved once in save_related, by directive_record_change, after the channels
-            # and inline templates: one new version, one history row.
-            return
-        stamp(obj, user=request.user, reason=self.reason_for_change(form, change))
-        obj.save()
+        """Written in save_related, together with its channels and inlines."""
 
     def save_related(self, request, form, formsets, change):
-        directive = form.instance
-        inline_changes = [str(fs.model._meta.verbose_name_plural) for fs in formsets if fs.has_changed()]
-        reason = self.reason_for_change(form, change, inline_changes)
-        form._history_reason = reason
-        content_changed = bool(form.content_changed() or inline_changes)
-        if change:
-            directive.skip_history_when_saving = True
-        try:
-            form.save_m2m()
-        finally:
-            if change:
-                del directive.skip_history_when_saving
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
-        if change and content_changed:
-            directive_record_change(directive=directive, user=request.user, reason=reason)
+        inlines = {formset.model: formset for formset in formsets}
+        fields = [name for name in form.changed_data if name in DIRECTIVE_CONTENT_FIELDS]
+        directive = directive_content_save(
+            directive=form.instance,
+            fields={name: getattr(form.instance, name) for name in fields},
+            channels=form.cleaned_data.get("channels"),
+            templates=self.inline_rows(inlines, GreetingTemplate),
+            time_bands=self.inline_rows(inlines, TimeBand),
+            user=request.user,
+            reason=self.reason_for_change(form, change, self.changed_inlines(formsets)),
+        )
         self.warn_after_save(request, directive)
 
-    def save_formset(self, request, form, formset, change):
-        reason = getattr(form, "_history_reason", None) or self.reason_for_change(form, change)
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            stamp(obj, user=request.user, reason=reason)
-            obj.delete()
-        for obj in instances:
-            stamp(obj, user=request.user, reason=reason)
-            obj.save()
-        formset.save_m2m()
+    @staticmethod
+    def changed_inlines(formsets) -> list[str]:
+        return [str(fs.model._meta.verbose_name_plural) for fs in formsets if fs.has_changed()]
+
+    @staticmethod
+    def inline_rows(inlines: dict, model) -> list | None:
+        formset = inlines.get(model)
+        return formset.surviving_instances() if formset is not None else None
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inlines are saved by the service, not by formset.save(): name the
+        # changed ones instead of Django's per-object details.
+        message = construct_change_message(form, None, add)
+        changed = self.changed_inlines(formsets)
+        if changed and not add:
+            message.append({"changed": {"fields": changed}})
+        return message
 
     def warn_after_save(self, request, directive):
         if directive.kind != DirectiveKind.DIRECTIVE:

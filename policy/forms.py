@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from policy.choices import DirectiveKind, DirectiveStatus, Element, Visibility
-from policy.models import CSO, Channel, Directive
+from policy.models import CSO, Channel, Directive, GreetingTemplate
+from policy.services import directive_validate_scope
 
 PUBLISHED_REASON_REQUIRED = "Say why you change a published directive."
 REASON_HELP = (
@@ -56,14 +57,6 @@ class DirectiveAdminForm(ChangeReasonForm):
     def published_parent(self):
         return Directive.objects.filter(pk=self.instance.pk).first()
 
-    def _post_clean(self):
-        super()._post_clean()
-        # The inline formsets validate after this form; they read what it decided
-        # (the reason, the channels) from the shared instance.
-        self.instance._admin_change_reason = self.written_reason() if hasattr(self, "cleaned_data") else ""
-        if "channels" in getattr(self, "cleaned_data", {}):
-            self.instance._admin_channels = list(self.cleaned_data["channels"])
-
 
 class ChildOfDirectiveForm(ChangeReasonForm):
     """A greeting template or time band edited on its own page."""
@@ -71,8 +64,7 @@ class ChildOfDirectiveForm(ChangeReasonForm):
     parent_field = "directive"
 
     def published_parent(self):
-        # The stored parent (moving an object off a published directive changes it too),
-        # else the one chosen in the form.
+        # The stored parent, else the one chosen in the form (the parent cannot change).
         parent_id = getattr(self.instance, f"{self.parent_field}_id", None)
         if parent_id is None and self.cleaned_data.get(self.parent_field) is not None:
             parent_id = self.cleaned_data[self.parent_field].pk
@@ -80,35 +72,41 @@ class ChildOfDirectiveForm(ChangeReasonForm):
 
 
 class GreetingTemplateAdminForm(ChildOfDirectiveForm):
+    """Also checks the scope of a published directive before the template is saved."""
+
     parent_field = "directive"
+
+    def clean(self):
+        cleaned = super().clean()
+        parent = self.published_parent()
+        if not is_published(parent) or self.errors:
+            return cleaned
+        proposed = GreetingTemplate(
+            pk=self.instance.pk, element=cleaned.get("element"), channel=cleaned.get("channel"), text=""
+        )
+        others = parent.templates.exclude(pk=self.instance.pk).select_related("channel")
+        problems = directive_validate_scope(directive=parent, templates=[*others, proposed])
+        if problems:
+            raise ValidationError(problems)
+        return cleaned
 
 
 class TimeBandAdminForm(ChildOfDirectiveForm):
     parent_field = "baseline"
 
 
-class _ScopeProxy:
-    """The directive as the form will save it, shaped for services.directive_validate_scope
-    (``channels.all()``, ``templates.select_related()``) so the check runs before the save."""
-
-    class _Rows(list):
-        def all(self):
-            return self
-
-        def select_related(self, *args):
-            return self
-
-    def __init__(self, directive: Directive, channels, templates):
-        self.kind = directive.kind
-        self.reference = directive.reference
-        self.channels = self._Rows(channels)
-        self.templates = self._Rows(templates)
-
-
 class DirectiveChildFormSet(BaseInlineFormSet):
-    """Inline templates and bands: a change of a published directive needs a reason."""
+    """Inline templates and bands. The admin passes what the directive's own form was
+    sent: the written reason (a change of a published directive needs one) and the
+    channels (the scope of its templates)."""
 
-    def surviving_instances(self):
+    def __init__(self, *args, change_reason: str = "", channels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.change_reason = change_reason.strip()
+        self.channels = channels
+
+    def surviving_instances(self) -> list:
+        """The rows as they are to be saved: changed, unchanged and new ones, not the deleted."""
         out = []
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
@@ -118,13 +116,12 @@ class DirectiveChildFormSet(BaseInlineFormSet):
             out.append(form.instance)
         return out
 
+    def stored_directive(self) -> Directive | None:
+        return Directive.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+
     def clean(self):
         super().clean()
-        directive = self.instance
-        if not self.has_changed() or not hasattr(directive, "_admin_change_reason"):
-            return
-        stored = Directive.objects.filter(pk=directive.pk).first() if directive.pk else None
-        if is_published(stored) and not directive._admin_change_reason:
+        if self.has_changed() and not self.change_reason and is_published(self.stored_directive()):
             raise ValidationError(PUBLISHED_REASON_REQUIRED)
 
 
@@ -134,15 +131,13 @@ class GreetingTemplateFormSet(DirectiveChildFormSet):
     def clean(self):
         super().clean()
         directive = self.instance
-        if directive.kind != DirectiveKind.DIRECTIVE or not hasattr(directive, "_admin_channels"):
+        if directive.kind != DirectiveKind.DIRECTIVE or self.channels is None:
             return
-        stored = Directive.objects.filter(pk=directive.pk).first() if directive.pk else None
-        if not is_published(stored):
+        if not is_published(self.stored_directive()):
             return  # drafts get warnings after the save instead
-        from policy.services import directive_validate_scope
-
-        proxy = _ScopeProxy(directive, directive._admin_channels, self.surviving_instances())
-        problems = directive_validate_scope(directive=proxy)
+        problems = directive_validate_scope(
+            directive=directive, channels=self.channels, templates=self.surviving_instances()
+        )
         if problems:
             raise ValidationError(problems)
 

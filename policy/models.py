@@ -100,12 +100,13 @@ class Directive(models.Model):
     first_contact_only = models.BooleanField(
         default=True, help_text="Owed only on a customer's first transaction (not on follow-ups in a thread)."
     )
+    # Audience categories are data of each document, not a default of the schema:
+    # the seed sets "Informasi" explicitly.
     public_owed_categories = models.CharField(
         max_length=300,
         blank=True,
-        default="Informasi",
-        help_text="On public posts the greeting is owed only for these categories (comma-separated, "
-        "case-insensitive). Empty: never owed on public posts.",
+        help_text="On public posts the greeting is owed only for these QA categories (comma-separated, "
+        "case-insensitive), e.g. Informasi. Left empty, a public post never owes the greeting.",
     )
     # The tolerance of rule S8.
     typo_ratio = models.DecimalField(

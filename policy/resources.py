@@ -17,9 +17,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
-from policy.choices import DirectiveStatus
 from policy.models import CSO, Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand
-from policy.services import directive_record_change
+from policy.services import DIRECTIVE_CONTENT_FIELDS, directive_content_save, stamp
 
 IMPORT_HELP = (
     "Rows are matched by their natural key and saved one by one with your name and the reason "
@@ -33,6 +32,12 @@ IMPORT_HELP = (
 def import_reason(kwargs) -> str:
     file_name = kwargs.get("file_name")
     return f"Imported from {file_name}" if file_name else "Imported (django-import-export)"
+
+
+def import_user(kwargs):
+    """The importing user, or None (then simple-history falls back to the request's user)."""
+    user = kwargs.get("user")
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
 # --- widgets with messages a person understands -------------------------------------
@@ -100,10 +105,7 @@ class HistoryResource(resources.ModelResource):
             return None
 
     def before_save_instance(self, instance, row, **kwargs):
-        instance._change_reason = import_reason(kwargs)
-        user = kwargs.get("user")
-        if user is not None and getattr(user, "is_authenticated", False):
-            instance._history_user = user
+        stamp(instance, user=import_user(kwargs), reason=import_reason(kwargs))
 
 
 # --- the resources --------------------------------------------------------------------
@@ -172,61 +174,55 @@ class DirectiveResource(HistoryResource):
                 self.fields["channels"].clean(row)
             except ValueError as exc:
                 errors["channels"] = [str(exc)]
-        if instance.pk is None:
-            instance.status = DirectiveStatus.DRAFT
         if errors:
             raise ValidationError(errors)
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        # One history row per change: an existing directive is saved once, by
-        # directive_record_change after its channels are set (see save_m2m).
-        self.before_save_instance(instance, row, **kwargs)
-        if is_create:
-            self.do_instance_save(instance, is_create)
-        self.after_save_instance(instance, row, **kwargs)
+        # The row's fields and channels in one write: a new draft, or one new version.
+        directive_content_save(
+            directive=instance,
+            fields={
+                field.attribute: getattr(instance, field.attribute)
+                for field in self.get_import_fields()
+                if field.column_name in row and field.attribute in DIRECTIVE_CONTENT_FIELDS
+            },
+            channels=self.fields["channels"].clean(row) if "channels" in row else None,
+            user=import_user(kwargs),
+            reason=import_reason(kwargs),
+        )
 
     def save_m2m(self, instance, row, **kwargs):
-        is_update = not getattr(instance, "_import_created", True)
-        if is_update:
-            instance.skip_history_when_saving = True
-        try:
-            super().save_m2m(instance, row, **kwargs)
-        finally:
-            if is_update:
-                del instance.skip_history_when_saving
-        if is_update:
-            directive_record_change(
-                directive=instance, user=getattr(instance, "_history_user", None), reason=import_reason(kwargs)
-            )
-
-    def after_init_instance(self, instance, new, row, **kwargs):
-        instance._import_created = new
+        """Nothing: save_instance wrote the channels with the directive."""
 
 
 class DirectiveChildResource(HistoryResource):
-    """A row that belongs to a directive: a change to it is a new version of that directive."""
+    """A row that belongs to a directive. The rows of a file are written per directive
+    once the file is read, by directive_content_save: one new version per directive."""
+
+    related_name = "templates"  # the directive's set the rows belong to
 
     class Meta:
         abstract = True
 
     def before_import(self, dataset, **kwargs):
-        self._touched_directives: dict[int, Directive] = {}
+        self.rows_by_directive: dict[int, list] = {}
 
-    def after_save_instance(self, instance, row, **kwargs):
-        directive = self.parent_of(instance)
-        self._touched_directives.setdefault(directive.pk, directive)
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # Written in after_import, with the file's other rows of the same directive.
+        self.rows_by_directive.setdefault(getattr(instance, f"{self.parent_field}_id"), []).append(instance)
 
     def after_import(self, dataset, result, **kwargs):
-        if kwargs.get("dry_run"):
-            return  # rolled back anyway; a failed real import is rolled back with its bumps
-        user = kwargs.get("user")
-        user = user if user is not None and getattr(user, "is_authenticated", False) else None
-        for directive in getattr(self, "_touched_directives", {}).values():
-            directive.refresh_from_db()
-            directive_record_change(directive=directive, user=user, reason=import_reason(kwargs))
-
-    def parent_of(self, instance) -> Directive:
-        raise NotImplementedError
+        for directive_id, rows in self.rows_by_directive.items():
+            directive = Directive.objects.get(pk=directive_id)
+            replaced = {row.pk for row in rows if row.pk}
+            kept = [child for child in getattr(directive, self.related_name).all() if child.pk not in replaced]
+            directive_content_save(
+                directive=directive,
+                fields={},
+                **{self.related_name: [*kept, *rows]},
+                user=import_user(kwargs),
+                reason=import_reason(kwargs),
+            )
 
 
 class GreetingTemplateResource(DirectiveChildResource):
@@ -249,8 +245,7 @@ class GreetingTemplateResource(DirectiveChildResource):
         skip_unchanged = True
         report_skipped = True
 
-    def parent_of(self, instance) -> Directive:
-        return instance.directive
+    parent_field = "directive"
 
 
 class TimeBandResource(DirectiveChildResource):
@@ -270,8 +265,8 @@ class TimeBandResource(DirectiveChildResource):
         skip_unchanged = True
         report_skipped = True
 
-    def parent_of(self, instance) -> Directive:
-        return instance.baseline
+    parent_field = "baseline"
+    related_name = "time_bands"
 
 
 class ScoredParameterResource(HistoryResource):

@@ -20,7 +20,7 @@ from policy.models import (
     split_list,
 )
 from rules.resolver import PolicyError
-from rules.snapshot import Band, CSORecord, DirectiveSnapshot, Parameter, Policy, TemplateText
+from rules.snapshot import Band, CSORecord, DirectiveSnapshot, Parameter, Policy, TemplateText, precedence_key
 
 
 def _window(row, date_field: str, time_field: str) -> dt.datetime | None:
@@ -52,6 +52,12 @@ def _snapshot(row, *, pk: int, history_id, channels, templates, baseline_forms: 
     )
 
 
+def document_precedence(row) -> tuple:
+    """Rule S4's order (:func:`rules.snapshot.precedence_key`) of a Directive or a
+    HistoricalDirective row: sort descending, the winner first."""
+    return precedence_key(priority=row.priority, published_at=row.published_at, ident=row.id)
+
+
 def latest_history_ids(directive_ids) -> dict[int, int]:
     rows = (
         Directive.history.model.objects.filter(id__in=list(directive_ids))
@@ -63,12 +69,12 @@ def latest_history_ids(directive_ids) -> dict[int, int]:
 
 def _current_documents():
     """Published documents as they stand: (row, pk, history id, channel codes, templates)."""
-    rows = list(
-        Directive.objects.filter(status=DirectiveStatus.PUBLISHED)
-        .prefetch_related(
+    rows = sorted(
+        Directive.objects.filter(status=DirectiveStatus.PUBLISHED).prefetch_related(
             "channels", Prefetch("templates", queryset=GreetingTemplate.objects.select_related("channel"))
-        )
-        .order_by("-priority", "-published_at", "-pk")
+        ),
+        key=document_precedence,
+        reverse=True,
     )
     history = latest_history_ids(d.pk for d in rows)
     for d in rows:
@@ -86,7 +92,7 @@ def _documents_as_of(moment: dt.datetime):
         for r in Directive.history.filter(history_date__lte=moment).latest_of_each()
         if r.history_type != "-" and r.status == DirectiveStatus.PUBLISHED
     ]
-    rows.sort(key=lambda r: (r.priority, r.published_at or dt.datetime.min.replace(tzinfo=dt.UTC), r.id), reverse=True)
+    rows.sort(key=document_precedence, reverse=True)
     templates: dict[int, list[TemplateText]] = {}
     for t in GreetingTemplate.history.as_of(moment):
         templates.setdefault(t.directive_id, []).append(TemplateText(t.element, codes.get(t.channel_id), t.text))

@@ -451,3 +451,36 @@ def test_preview_form_prefills_from_directive(admin_client):
     assert response.status_code == 200
     assert response.context["form"].initial["date"] == dt.date(2023, 9, 4)
     assert response.context["form"].initial["channel"] == "email"
+
+
+def test_template_on_its_own_page_for_an_uncovered_channel_of_a_published_directive_is_refused(admin_client):
+    template = hpn().templates.get()
+    voice = Channel.objects.get(code="voice")
+    response = post_change(admin_client, template, channel=str(voice.pk), change_reason="Voice only")
+    assert response.status_code == 200
+    assert "is for voice, which SOP-PLN123-HPN2023 does not cover" in response.content.decode()
+    assert hpn().version == 1 and hpn().templates.get().channel is None
+
+
+def test_deleting_the_only_template_of_a_published_directive_is_refused_with_a_message(admin_client):
+    template = hpn().templates.get()
+    response = admin_client.post(
+        reverse("admin:policy_greetingtemplate_delete", args=[template.pk]), {"post": "yes"}, follow=True
+    )
+    assert "was not deleted: SOP-PLN123-HPN2023 has no greeting template" in response.content.decode()
+    assert hpn().templates.count() == 1 and hpn().version == 1
+
+
+def test_memo_file_uploaded_in_the_admin_is_stored_with_the_new_version(admin_client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    directive = hpn()
+    url = change_url(directive)
+    data = changeform_data(admin_client.get(url), change_reason="Signed memo attached")
+    data["memo_file"] = SimpleUploadedFile("memo.txt", b"Memo HPN 2023")
+    assert admin_client.post(url, data).status_code == 302
+    directive = hpn()
+    assert directive.version == 2 and directive.memo_file.name.startswith("memos/memo")
+    assert directive.memo_file.read() == b"Memo HPN 2023"
+    assert directive.history.latest().memo_file == directive.memo_file.name

@@ -12,7 +12,7 @@ from django.urls import reverse
 from import_export.formats.base_formats import CSV, JSON, XLSX
 
 from policy.choices import DirectiveStatus
-from policy.models import CSO, Directive, GreetingTemplate, ScoredParameter
+from policy.models import CSO, Channel, Directive, GreetingTemplate, ScoredParameter
 from policy.resources import (
     CSOResource,
     DirectiveResource,
@@ -296,3 +296,34 @@ def test_bad_directive_file_via_resource_api_stores_nothing(pusat):
     assert "unknown channel code fax" in " ".join(errors["channels"])
     assert "before it starts" in " ".join(errors["valid_until_date"])
     assert not Directive.objects.filter(reference__in=[NATAL, "SOP-PLN123-BAD"]).exists()
+
+
+def test_a_template_file_is_one_new_version_per_directive(pusat):
+    """GIVEN the published HPN directive at version 1
+    WHEN one file changes its opening template and adds a closing one for email
+    THEN HPN is at version 2 (not 3), with one history row "Imported from <file>"."""
+    for channel in Channel.objects.filter(code__in=["live_chat", "email", "social_media"]):
+        ScoredParameter.objects.create(code="1.2", name="Salam penutup", channel=channel, element="closing")
+    hpn = Directive.objects.get(reference="SOP-PLN123-HPN2023")
+    rows_before = hpn.history.count()
+    rows = tablib.Dataset(headers=["directive", "element", "channel", "text"])
+    rows.append([hpn.reference, "opening", "", NATAL_OPENING])
+    rows.append([hpn.reference, "closing", "email", "Terima kasih, {nama_cso}"])
+    result = GreetingTemplateResource().import_data(rows, dry_run=False, user=pusat, file_name="t.csv")
+    assert not result.has_errors() and not result.has_validation_errors(), result.base_errors
+    hpn.refresh_from_db()
+    assert hpn.version == 2 and hpn.history.count() == rows_before + 1
+    assert hpn.history.latest().history_change_reason == "Imported from t.csv"
+    assert sorted(hpn.templates.values_list("element", flat=True)) == ["closing", "opening"]
+
+
+def test_a_template_file_breaking_the_scope_of_a_published_directive_stores_nothing(pusat):
+    hpn = Directive.objects.get(reference="SOP-PLN123-HPN2023")
+    rows = tablib.Dataset(
+        [hpn.reference, "opening", "voice", NATAL_OPENING], headers=["directive", "element", "channel", "text"]
+    )
+    result = GreetingTemplateResource().import_data(rows, dry_run=False, user=pusat, file_name="t.csv")
+    assert result.has_errors()
+    assert "is for voice, which SOP-PLN123-HPN2023 does not cover" in str(result.base_errors[0].error)
+    hpn.refresh_from_db()
+    assert hpn.version == 1 and hpn.templates.count() == 1
