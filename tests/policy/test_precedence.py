@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from common.users import system_user
 from policy.choices import DirectiveStatus
 from policy.models import Channel, Directive
 from policy.selectors import policy_snapshot
-from policy.services import directive_overlap_warnings, directive_publish, system_user
+from policy.services import directive_overlap_warnings, directive_publish
 from rules.resolver import expected_greeting
 from tests.factories import BaselineFactory, DirectiveFactory, GreetingTemplateFactory
 
