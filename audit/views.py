@@ -11,8 +11,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from audit.exports import audit_trail_csv
+from audit.forms import AuditTrailForm
 from audit.selectors import audit_trail
-from policy.forms import AuditTrailForm
 from policy.history import TRACKED
 from policy.models import Directive
 

@@ -194,20 +194,3 @@ class PreviewForm(forms.Form):
         if cso:
             return cso.full_name.split()[0] if cso.full_name.split() else cso.full_name
         return None
-
-
-class AuditTrailForm(forms.Form):
-    """A date range of the audit trail, in the site's time zone, both days included."""
-
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To (inclusive)", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            raise ValidationError("The range ends before it starts.")
-        for day in (start, end):
-            if day and not 1900 <= day.year <= 9000:
-                raise ValidationError(f"{day:%Y-%m-%d} is out of range: choose dates between 1900 and 9000.")
-        return data
