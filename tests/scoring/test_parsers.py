@@ -100,13 +100,13 @@ def jsonl_bytes(*objects: object) -> bytes:
 
 
 @pytest.fixture
-def dev_csv(shared_dir) -> bytes:
-    return (shared_dir / "data" / "dev-transcripts.csv").read_bytes()
+def dev_csv(dev_data) -> bytes:
+    return (dev_data / "dev-transcripts.csv").read_bytes()
 
 
 @pytest.fixture
-def dev_jsonl(shared_dir) -> bytes:
-    return (shared_dir / "data" / "dev-transcripts.jsonl").read_bytes()
+def dev_jsonl(dev_data) -> bytes:
+    return (dev_data / "dev-transcripts.jsonl").read_bytes()
 
 
 def test_dev_csv_and_jsonl_give_the_same_240_transcripts(dev_csv, dev_jsonl):
