@@ -15,7 +15,7 @@ def dev_data() -> Path:
 
 @pytest.fixture
 def seeded(db):
-    """The SOP as the spec states it, loaded by the seed service."""
+    """The SOP as docs/rules.md states it, loaded by the seed service."""
     from policy.seed import sop_seed
     from policy.services import system_user
 

@@ -1,4 +1,4 @@
-"""The upload parsers: the file contract of spec/formats.md and rule S1 ordering."""
+"""The upload parsers: the file contract of docs/formats.md and rule S1 ordering."""
 
 from __future__ import annotations
 
