@@ -1,4 +1,4 @@
-"""The SOP as the spec states it: baseline SOP-PLN123-STD and directive
+"""The SOP as docs/rules.md states it: baseline SOP-PLN123-STD and directive
 SOP-PLN123-HPN2023. ``sop_seed`` creates what is missing and never touches what
 exists, so running it twice changes nothing and an admin's later edits survive."""
 

@@ -13,7 +13,7 @@ from common.spreadsheet import neutralise
 from scoring.models import Score
 from scoring.selectors import zone_named
 
-# The contract (shared/spec/formats.md): these columns, in this order, first.
+# The contract (docs/formats.md, "Exporting scores"): these columns, in this order, first.
 COLUMNS = [
     "transcript_id",
     "channel",

@@ -11,7 +11,7 @@ UPLOAD_EXTENSIONS = ["jsonl", "json", "csv", "xlsx"]
 
 
 class UploadForm(forms.Form):
-    """One transcript file in one of the formats of spec/formats.md."""
+    """One transcript file in one of the formats of docs/formats.md."""
 
     file = forms.FileField(
         label="Transcript file",

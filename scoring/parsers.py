@@ -1,4 +1,4 @@
-"""Reading uploaded transcript files (docs: spec/formats.md, "Transcript uploads").
+"""Reading uploaded transcript files (docs/formats.md, "Uploading transcripts").
 
 One entry point, :func:`parse_upload`, turns the bytes of a ``.jsonl``, ``.json``,
 ``.csv`` or ``.xlsx`` file into validated :class:`~rules.transcript.TranscriptIn` values.
@@ -32,7 +32,7 @@ VISIBILITIES = tuple(Visibility)
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
 
-# Columns of the one-row-per-message formats, in the order the spec lists them.
+# Columns of the one-row-per-message formats, in the order docs/formats.md lists them.
 TABLE_COLUMNS = (
     "transcript_id",
     "channel",

@@ -77,7 +77,7 @@ def export_filename(fmt: str, *, stem: str = "scores") -> str:
 
 
 def export_response(scores, fmt: str, *, stem: str = "scores") -> HttpResponse:
-    """The score export of spec/formats.md as a download."""
+    """The score export of docs/formats.md as a download."""
     response = HttpResponse(exports.render_scores(scores, fmt), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{export_filename(fmt, stem=stem)}"'
     return response

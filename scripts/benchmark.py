@@ -1,19 +1,19 @@
 #!/usr/bin/env python
 """Throughput of the scoring path, measured on this machine.
 
-    .venv/bin/python scripts/benchmark.py [--transcripts 5000] [--database-url URL]
+    .venv/bin/python scripts/benchmark.py [--transcripts 5000] [--seed 0] [--database-url URL]
 
-It builds N transcripts from the dev data (new ids), then times: parsing the upload,
-the scoring engine alone (plain functions), and an upload stored and scored inline
-(parse, store, chunk, score, write scores) on a fresh database: a temporary SQLite
-file unless --database-url names another (it must be empty or disposable: the
-benchmark migrates it and flushes it). Figures are printed as a Markdown table.
+It generates N transcripts (scoring.synthetic: every case of the rules, the same ones
+for the same seed), then times: parsing the upload, the scoring engine alone (plain
+functions), and an upload stored and scored inline (parse, store, chunk, score, write
+scores) on a fresh database: a temporary SQLite file unless --database-url names
+another (it must be empty or disposable: the benchmark migrates it and flushes it).
+Figures are printed as a Markdown table.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -24,21 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def synthetic_upload(shared: Path, count: int) -> bytes:
-    source = (shared / "data" / "dev-transcripts.jsonl").read_text(encoding="utf-8").splitlines()
-    lines = []
-    for n in range(count):
-        record = json.loads(source[n % len(source)])
-        record["id"] = f"{record['id']}-{n:06d}"
-        lines.append(json.dumps(record, ensure_ascii=False))
-    return ("\n".join(lines) + "\n").encode()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transcripts", type=int, default=5000)
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--shared", default=str(ROOT.parent / "shared"))
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated transcripts")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="pln123-bench-"))
@@ -59,11 +49,13 @@ def main() -> None:
     from policy.seed import sop_seed
     from policy.selectors import policy_snapshot
     from rules import engine
+    from scoring import synthetic
     from scoring.services import chunks, ingest
 
     user = system_user()
     sop_seed(user=user)
-    content = synthetic_upload(Path(args.shared), args.transcripts)
+    generated = synthetic.generate(args.transcripts, seed=args.seed)
+    content = synthetic.upload_bytes(synthetic.transcripts_of(generated), "jsonl")
     n = args.transcripts
     rows = []
 

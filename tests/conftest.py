@@ -1,23 +1,21 @@
-import os
 from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
-if not SHARED.exists():  # a clone beside ../shared, or the env names it
-    SHARED = Path(os.environ.get("PLN123_SHARED_DIR", SHARED))
+# The labelled dev transcripts, kept in the project so that a clone tests on its own
+# (tests/data/README.md says where they came from).
+DEV_DATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
-def shared_dir() -> Path:
-    if not SHARED.exists():
-        pytest.fail(f"The shared folder with the spec and dev data is missing: {SHARED}")
-    return SHARED
+def dev_data() -> Path:
+    """The folder holding dev-transcripts.csv, dev-transcripts.jsonl and dev-expected.csv."""
+    return DEV_DATA
 
 
 @pytest.fixture
 def seeded(db):
-    """The SOP as the spec states it, loaded by the seed service."""
+    """The SOP as docs/rules.md states it, loaded by the seed service."""
     from common.users import system_user
     from policy.seed import sop_seed
 

@@ -45,8 +45,8 @@ def role_user(role: str):
     return user
 
 
-def jsonl_lines(shared_dir: Path, start: int, stop: int) -> bytes:
-    lines = (shared_dir / "data" / "dev-transcripts.jsonl").read_text(encoding="utf-8").splitlines()
+def jsonl_lines(dev_data: Path, start: int, stop: int) -> bytes:
+    lines = (dev_data / "dev-transcripts.jsonl").read_text(encoding="utf-8").splitlines()
     return ("\n".join(lines[start:stop]) + "\n").encode()
 
 
@@ -61,7 +61,7 @@ class World:
     baseline: Directive
     batch: object
     stalled: object
-    shared_dir: Path
+    dev_data: Path
     objects: dict = field(default_factory=dict)
 
     def obj(self, model_name: str):
@@ -71,7 +71,7 @@ class World:
         return str(self.objects[model_name].pk)
 
 
-def build_world(shared_dir: Path) -> World:
+def build_world(dev_data: Path) -> World:
     from scoring.choices import BatchStatus
     from scoring.models import Score, Transcript, UploadBatch
     from scoring.services import chunks, ingest
@@ -96,12 +96,12 @@ def build_world(shared_dir: Path) -> World:
     cso = CSOFactory(cso_id="CSO0001", full_name="Rina Marlina")
 
     batch = ingest.batch_ingest(
-        filename="roles.jsonl", content=jsonl_lines(shared_dir, 0, 3), user=superuser, enqueue=False
+        filename="roles.jsonl", content=jsonl_lines(dev_data, 0, 3), user=superuser, enqueue=False
     )
     batch = chunks.batch_score_inline(batch=batch)
     assert batch.status == BatchStatus.DONE and batch.scored_count == 3
     stalled = ingest.batch_ingest(
-        filename="stalled.jsonl", content=jsonl_lines(shared_dir, 3, 4), user=superuser, enqueue=False
+        filename="stalled.jsonl", content=jsonl_lines(dev_data, 3, 4), user=superuser, enqueue=False
     )
     UploadBatch.objects.filter(pk=stalled.pk).update(status=BatchStatus.STALLED)
     stalled.refresh_from_db()
@@ -127,7 +127,7 @@ def build_world(shared_dir: Path) -> World:
         baseline=baseline,
         batch=batch,
         stalled=stalled,
-        shared_dir=shared_dir,
+        dev_data=dev_data,
         objects=objects,
     )
 

@@ -74,14 +74,14 @@ def _world(django_db_setup, django_db_blocker):
 
     from common.users import system_user
     from policy.seed import sop_seed
-    from tests.conftest import SHARED
+    from tests.conftest import DEV_DATA
 
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
             sop_seed(user=system_user())
-            yield build_world(SHARED)
+            yield build_world(DEV_DATA)
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -403,7 +403,7 @@ SCORING = [
     post(
         "uploadbatch-upload",
         lambda w: url("scoring_uploadbatch_upload"),
-        lambda w: {"file": SimpleUploadedFile("one.jsonl", jsonl_lines(w.shared_dir, 4, 5))},
+        lambda w: {"file": SimpleUploadedFile("one.jsonl", jsonl_lines(w.dev_data, 4, 5))},
         lambda w: UploadBatch.objects.filter(original_name="one.jsonl").exists(),
     ),
     post("uploadbatch-rescore", object_url("uploadbatch", "rescore"), lambda w: {}, rescored),

@@ -4,7 +4,6 @@ workers, and no transcript lost when a worker dies or the queued messages vanish
 These run in the PostgreSQL pass of ``python3 dev.py test`` (the SQLite pass skips
 them, saying so); under PLN123_REQUIRE_SERVICES=1 a missing service fails them."""
 
-import json
 import os
 import signal
 
@@ -13,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
 
+from scoring import synthetic
 from scoring.choices import BatchStatus, ChunkStatus
 from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
 from scoring.services import ingest
@@ -49,15 +49,9 @@ def redis_broker():
     client.flushdb()
 
 
-def many_transcripts(shared_dir, count: int) -> bytes:
-    """``count`` transcripts: the dev transcripts again and again under new ids."""
-    source = (shared_dir / "data" / "dev-transcripts.jsonl").read_text(encoding="utf-8").splitlines()
-    lines = []
-    for n in range(count):
-        record = json.loads(source[n % len(source)])
-        record["id"] = f"{record['id']}-{n:05d}"
-        lines.append(json.dumps(record, ensure_ascii=False))
-    return ("\n".join(lines) + "\n").encode()
+def many_transcripts(count: int, fmt: str = "jsonl") -> bytes:
+    """An upload of ``count`` generated transcripts (scoring.synthetic), every case of the rules."""
+    return synthetic.upload_bytes(synthetic.transcripts_of(synthetic.generate(count, seed=123)), fmt)
 
 
 def assert_complete(batch_id: int, count: int) -> UploadBatch:
@@ -87,7 +81,7 @@ def chunks_done(batch_id, at_least):
     return lambda: UploadBatch.objects.get(pk=batch_id).chunks_done >= at_least
 
 
-def test_two_workers_one_killed_mid_batch(seeded, shared_dir, tmp_path, redis_broker, settings):
+def test_two_workers_one_killed_mid_batch(seeded, tmp_path, redis_broker, settings):
     """GIVEN two worker processes on PostgreSQL and Redis, and the sweeper
     WHEN a batch of 5,000 transcripts is uploaded and one worker is SIGKILLed mid-batch
     THEN the batch completes, each transcript with exactly one current score."""
@@ -101,7 +95,7 @@ def test_two_workers_one_killed_mid_batch(seeded, shared_dir, tmp_path, redis_br
     beat = start_beat(broker_url=redis_broker, var_dir=var, log=log, extra_env=FAST_RECOVERY)
     try:
         with real_broker(redis_broker):
-            batch = ingest.batch_ingest(filename="big.jsonl", content=many_transcripts(shared_dir, 5000), user=user)
+            batch = ingest.batch_ingest(filename="big.jsonl", content=many_transcripts(5000), user=user)
         assert batch.chunk_count == 50
         wait_for(chunks_done(batch.pk, 8), timeout=180, what="the first chunks", log=log)
         held = list(
@@ -122,7 +116,7 @@ def test_two_workers_one_killed_mid_batch(seeded, shared_dir, tmp_path, redis_br
         assert chunk.attempts >= 2
 
 
-def test_queued_messages_dropped_and_connections_killed_mid_batch(seeded, shared_dir, tmp_path, redis_broker, settings):
+def test_queued_messages_dropped_and_connections_killed_mid_batch(seeded, tmp_path, redis_broker, settings):
     """GIVEN two workers scoring a batch of 5,000 transcripts
     WHEN every queued message is purged and Redis drops every client connection mid-batch
     THEN the sweeper queues the lost chunks again and the batch completes, each
@@ -141,7 +135,7 @@ def test_queued_messages_dropped_and_connections_killed_mid_batch(seeded, shared
     ]
     try:
         with real_broker(redis_broker) as app:
-            batch = ingest.batch_ingest(filename="big.jsonl", content=many_transcripts(shared_dir, 5000), user=user)
+            batch = ingest.batch_ingest(filename="big.jsonl", content=many_transcripts(5000), user=user)
             wait_for(chunks_done(batch.pk, 5), timeout=180, what="the first chunks", log=log)
             purged = app.control.purge()
             redis.Redis.from_url(redis_broker).client_kill_filter(_type="normal", skipme=True)
@@ -154,7 +148,7 @@ def test_queued_messages_dropped_and_connections_killed_mid_batch(seeded, shared
     assert ScoringChunk.objects.filter(batch_id=batch.pk, attempts__gte=1).count() == 50
 
 
-def test_rabbitmq_smoke(seeded, shared_dir, tmp_path):
+def test_rabbitmq_smoke(seeded, tmp_path):
     """The same upload, through RabbitMQ, scored by a worker."""
     url = rabbitmq_url()
     user = get_user_model().objects.create_user("qa", password="x")
@@ -165,8 +159,8 @@ def test_rabbitmq_smoke(seeded, shared_dir, tmp_path):
         app.control.purge()
         worker = start_worker(name="rabbit", broker_url=url, var_dir=var, log=log)
         try:
-            content = (shared_dir / "data" / "dev-transcripts.csv").read_bytes()
-            batch = ingest.batch_ingest(filename="dev-transcripts.csv", content=content, user=user)
+            content = many_transcripts(240, "csv")
+            batch = ingest.batch_ingest(filename="synthetic.csv", content=content, user=user)
             wait_for(finished(batch.pk), timeout=180, what="the batch to finish on RabbitMQ", log=log)
         finally:
             stop_worker(worker)

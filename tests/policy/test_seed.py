@@ -1,4 +1,4 @@
-"""seed_sop: the SOP as the spec states it, with history, safe to run twice."""
+"""seed_sop: the SOP as docs/rules.md states it, with history, safe to run twice."""
 
 import datetime as dt
 

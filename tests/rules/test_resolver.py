@@ -18,7 +18,7 @@ def at(text):
     return dt.datetime.fromisoformat(text)
 
 
-# The worked examples of the spec, as the resolver answers them.
+# The worked examples of docs/rules.md, as the resolver answers them.
 WORKED = [
     pytest.param("2023-09-10T08:15", "WIB", "live_chat", "private", None, True, HPN, "Pagi", id="S4-hpn-live-chat"),
     pytest.param("2023-09-10T19:40", "WITA", "email", "private", None, True, HPN, "Malam", id="S6-email-malam"),

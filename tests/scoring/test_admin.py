@@ -38,8 +38,8 @@ def upload(client, capture, name: str, content: bytes, *, follow: bool = False):
         )
 
 
-def dev_csv(shared_dir) -> bytes:
-    return (shared_dir / "data" / "dev-transcripts.csv").read_bytes()
+def dev_csv(dev_data) -> bytes:
+    return (dev_data / "dev-transcripts.csv").read_bytes()
 
 
 def csv_rows(content: bytes) -> list[list[str]]:
@@ -57,9 +57,9 @@ def page_messages(response) -> list[str]:
 
 
 @pytest.fixture
-def uploaded(admin_client, seeded, shared_dir, django_capture_on_commit_callbacks):
+def uploaded(admin_client, seeded, dev_data, django_capture_on_commit_callbacks):
     """The dev transcripts uploaded through the admin and scored."""
-    response = upload(admin_client, django_capture_on_commit_callbacks, "dev-transcripts.csv", dev_csv(shared_dir))
+    response = upload(admin_client, django_capture_on_commit_callbacks, "dev-transcripts.csv", dev_csv(dev_data))
     batch = UploadBatch.objects.get()
     return batch, response
 
@@ -124,12 +124,12 @@ def test_qa_flow_upload_to_batch_page(admin_client, uploaded):
     assert "dev-transcripts.csv" in listing.content.decode()
 
 
-def test_unfinished_batch_page_refreshes_itself(admin_client, seeded, shared_dir):
+def test_unfinished_batch_page_refreshes_itself(admin_client, seeded, dev_data):
     """GIVEN a batch stored but not yet scored (no on-commit, so nothing ran)
     THEN its page refreshes itself and its JSON shows 0%."""
     from scoring.services import ingest
 
-    batch = ingest.batch_ingest(filename="dev.csv", content=dev_csv(shared_dir), user=None, enqueue=False)
+    batch = ingest.batch_ingest(filename="dev.csv", content=dev_csv(dev_data), user=None, enqueue=False)
     page = admin_client.get(reverse("admin:scoring_uploadbatch_change", args=[batch.pk]))
     assert page.status_code == 200
     assert '<meta http-equiv="refresh" content="3">' in page.content.decode()
@@ -146,11 +146,9 @@ def test_progress_of_a_missing_batch_is_a_json_404(admin_client, seeded):
     assert page.status_code == 302  # back to the list, with a message
 
 
-def test_same_file_again_warns_it_is_a_duplicate(
-    admin_client, uploaded, shared_dir, django_capture_on_commit_callbacks
-):
+def test_same_file_again_warns_it_is_a_duplicate(admin_client, uploaded, dev_data, django_capture_on_commit_callbacks):
     first, _ = uploaded
-    response = upload(admin_client, django_capture_on_commit_callbacks, "again.csv", dev_csv(shared_dir), follow=True)
+    response = upload(admin_client, django_capture_on_commit_callbacks, "again.csv", dev_csv(dev_data), follow=True)
     second = UploadBatch.objects.exclude(pk=first.pk).get()
     assert second.duplicate_of_id == first.pk
     assert second.note in page_messages(response)
@@ -318,14 +316,14 @@ def test_export_of_a_batch(admin_client, uploaded):
 
 
 def test_bad_rows_are_each_listed_and_nothing_is_stored(
-    admin_client, seeded, shared_dir, django_capture_on_commit_callbacks
+    admin_client, seeded, dev_data, django_capture_on_commit_callbacks
 ):
     """GIVEN the dev CSV with a wrong channel on one row and an unparseable timestamp
     on another
     WHEN it is uploaded
     THEN the form comes back listing both errors with their rows, and nothing is stored;
     the same file fixed then imports."""
-    rows = csv_rows(dev_csv(shared_dir))
+    rows = csv_rows(dev_csv(dev_data))
     header = rows[0]
     channel_col, sent_col = header.index("channel"), header.index("sent_at")
     good_channel, good_sent = rows[5][channel_col], rows[9][sent_col]
@@ -355,8 +353,8 @@ def test_bad_rows_are_each_listed_and_nothing_is_stored(
     assert batch.status == BatchStatus.DONE and batch.scored_count == DEV_TRANSCRIPTS
 
 
-def test_a_missing_column_is_reported(admin_client, seeded, shared_dir, django_capture_on_commit_callbacks):
-    rows = csv_rows(dev_csv(shared_dir))
+def test_a_missing_column_is_reported(admin_client, seeded, dev_data, django_capture_on_commit_callbacks):
+    rows = csv_rows(dev_csv(dev_data))
     text_col = rows[0].index("text")
     without_text = [row[:text_col] + row[text_col + 1 :] for row in rows]
     response = upload(admin_client, django_capture_on_commit_callbacks, "no-text.csv", csv_bytes(without_text))
@@ -415,10 +413,10 @@ def test_rescore_and_resume_a_batch_from_its_page(admin_client, uploaded, django
     assert admin_client.get(reverse("admin:scoring_uploadbatch_resume", args=[first.pk])).status_code == 405
 
 
-def test_resume_a_stalled_batch(admin_client, seeded, shared_dir, django_capture_on_commit_callbacks):
+def test_resume_a_stalled_batch(admin_client, seeded, dev_data, django_capture_on_commit_callbacks):
     from scoring.services import ingest
 
-    batch = ingest.batch_ingest(filename="dev.csv", content=dev_csv(shared_dir), user=None, enqueue=False)
+    batch = ingest.batch_ingest(filename="dev.csv", content=dev_csv(dev_data), user=None, enqueue=False)
     UploadBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.STALLED)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(

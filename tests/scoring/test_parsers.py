@@ -1,4 +1,4 @@
-"""The upload parsers: the file contract of spec/formats.md and rule S1 ordering."""
+"""The upload parsers: the file contract of docs/formats.md and rule S1 ordering."""
 
 from __future__ import annotations
 
@@ -101,13 +101,13 @@ def jsonl_bytes(*objects: object) -> bytes:
 
 
 @pytest.fixture
-def dev_csv(shared_dir) -> bytes:
-    return (shared_dir / "data" / "dev-transcripts.csv").read_bytes()
+def dev_csv(dev_data) -> bytes:
+    return (dev_data / "dev-transcripts.csv").read_bytes()
 
 
 @pytest.fixture
-def dev_jsonl(shared_dir) -> bytes:
-    return (shared_dir / "data" / "dev-transcripts.jsonl").read_bytes()
+def dev_jsonl(dev_data) -> bytes:
+    return (dev_data / "dev-transcripts.jsonl").read_bytes()
 
 
 def test_dev_csv_and_jsonl_give_the_same_240_transcripts(dev_csv, dev_jsonl):

@@ -12,7 +12,7 @@ from tests.workers import filesystem_transport_options, real_broker, start_worke
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_process_scores_the_dev_upload(seeded, shared_dir, tmp_path):
+def test_a_worker_process_scores_the_dev_upload(seeded, dev_data, tmp_path):
     """GIVEN a worker process on the filesystem broker and the test database
     WHEN QA uploads the dev transcripts
     THEN the worker scores every transcript and the batch row says done."""
@@ -23,7 +23,7 @@ def test_a_worker_process_scores_the_dev_upload(seeded, shared_dir, tmp_path):
     worker = start_worker(name="w1", broker_url="filesystem://", var_dir=var_dir, log=log)
     try:
         with real_broker("filesystem://", options):
-            content = (shared_dir / "data" / "dev-transcripts.csv").read_bytes()
+            content = (dev_data / "dev-transcripts.csv").read_bytes()
             batch = ingest.batch_ingest(filename="dev-transcripts.csv", content=content, user=user)
 
         def finished():
