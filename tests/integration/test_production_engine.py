@@ -38,11 +38,12 @@ def _postgres_only():
 
 @pytest.fixture
 def redis_broker():
-    """A Redis database of its own, emptied, for the broker."""
+    """A Redis database of its own, emptied, for the broker: one of 1-15 by process, so
+    that two test runs on one machine (two checkouts) rarely share one."""
     import redis
 
     base = redis_url().rsplit("/", 1)[0]
-    url = f"{base}/15"
+    url = f"{base}/{1 + os.getpid() % 15}"
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url
