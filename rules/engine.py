@@ -330,8 +330,10 @@ def _other_template(situation: Situation) -> tuple[DirectiveSnapshot, Match] | N
         elements = compile_template(text)
         if not could_be_present(elements, words, ctx):
             continue
-        candidate = match_template(elements, situation.text, ctx, tokens=owed_match.tokens)
-        if not candidate.present() or candidate.cost >= owed_match.cost:
+        candidate = match_template(
+            elements, situation.text, ctx, tokens=owed_match.tokens, fewer_errors_than=owed_match.cost
+        )
+        if candidate is None or not candidate.present() or candidate.cost >= owed_match.cost:
             continue
         if best is None or candidate.cost < best[1].cost:
             best = (other, candidate)

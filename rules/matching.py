@@ -210,7 +210,13 @@ _OUTCOME_COST = {"ok": 0, "typo": _TYPO, "garbled": _ERROR + _GARBLED}
 _UNREACHED = 10**15
 
 
-def match_template(elements: tuple[Part, ...], text: str, ctx: Context, tokens: list[Token] | None = None) -> Match:
+def match_template(
+    elements: tuple[Part, ...],
+    text: str,
+    ctx: Context,
+    tokens: list[Token] | None = None,
+    fewer_errors_than: int | None = None,
+) -> Match | None:
     """The best alignment of the template with one passage of the text.
 
     Dynamic programming over (template element, token position): each element is
@@ -221,33 +227,112 @@ def match_template(elements: tuple[Part, ...], text: str, ctx: Context, tokens: 
 
     Most greetings are right: :func:`exact_match` finds those first, cheaply, and the
     full alignment runs only when it finds none. ``tokens`` may be passed when the
-    caller has already split ``text``.
+    caller has already split ``text``. With ``fewer_errors_than``, the answer is None
+    unless the best alignment has fewer errors than that.
     """
     tokens = tokenize(text) if tokens is None else tokens
     words = [t.norm for t in tokens]
     exact = exact_match(elements, text, tokens, words, ctx)
     if exact is not None:
         return exact
-    return full_alignment(elements, text, tokens, words, ctx)
+    return full_alignment(elements, text, tokens, words, ctx, fewer_errors_than)
 
 
-def full_alignment(elements: tuple[Part, ...], text: str, tokens: list[Token], words: list[str], ctx: Context) -> Match:
-    """The dynamic programme of :func:`match_template`, without the shortcut."""
+def full_alignment(
+    elements: tuple[Part, ...],
+    text: str,
+    tokens: list[Token],
+    words: list[str],
+    ctx: Context,
+    fewer_errors_than: int | None = None,
+) -> Match | None:
+    """The dynamic programme of :func:`match_template`, without the shortcut.
+
+    It is searched by rising error budget: first for an alignment with as few errors
+    as the text could allow at all, then one more, and so on; states that cannot end
+    within the budget are never expanded (branch and bound, with a lower bound that
+    never overestimates, so the answer is the one the unbounded programme gives:
+    same cost, steps and ties). With ``fewer_errors_than``, only that budget is
+    searched and None means there is no such alignment.
+    """
+    n = len(elements)
+    floor = _error_floor(elements, words, ctx)
+    options = _Options(elements, words, ctx)
+    if fewer_errors_than is not None:
+        return _align(elements, text, tokens, words, ctx, floor, options, fewer_errors_than * _ERROR - 1)
+    errors = floor[0][0]
+    while True:
+        found = _align(elements, text, tokens, words, ctx, floor, options, (errors + 1) * _ERROR - 1)
+        if found is not None or errors >= n:
+            return found
+        errors += 1
+
+
+class _Options:
+    """How each element can be read at each word, worked out once per text and shared
+    by the passes of :func:`full_alignment`: ``(cost, length, outcome)`` triples."""
+
+    def __init__(self, elements: tuple[Part, ...], words: list[str], ctx: Context):
+        self.elements, self.words, self.ctx = elements, words, ctx
+        self.windows = _Windows(words)
+        self.limits = [(_allowed_edits(e.joined, ctx), _allowed_edits(e.letters, ctx)) for e in elements]
+        self._memo: dict[tuple[int, int], tuple] = {}
+
+    def at(self, i: int, j: int) -> tuple:
+        key = (i, j)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = tuple(
+                (_OUTCOME_COST.get(outcome, _ERROR), k, outcome)
+                for outcome, k in _element_options(
+                    self.elements[i], self.words, j, self.ctx, self.windows, self.limits[i]
+                )
+            )
+        return found
+
+
+def _error_floor(elements: tuple[Part, ...], words: list[str], ctx: Context) -> list[list[int]]:
+    """``floor[i][j]``: the fewest errors the elements from ``i`` on can make from
+    word ``j`` on. An element can only be found without an error (as written or with a
+    tolerated typo) where one of the words it must contain stands at or after where it
+    starts; past the last such word it is an error at the least."""
+    n, m = len(elements), len(words)
+    last_start = []
+    for element in elements:
+        if element.kind == "phrase":
+            needed = len(element.words) - 2 * _allowed_edits(element.joined, ctx)
+            keys = set(element.words) if needed >= 1 else None
+        elif element.kind == "waktu":
+            keys = {ctx.owed_band} if ctx.owed_band else set(ctx.band_words)
+        else:
+            keys = {name[0] for name in ctx.names}
+        if keys is None:
+            last_start.append(m)
+        else:
+            last_start.append(max((j for j in range(m) if words[j] in keys), default=-1))
+    floor = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        below, row, last = floor[i + 1], floor[i], last_start[i]
+        for j in range(m + 1):
+            row[j] = below[j] + (j > last)
+    return floor
+
+
+def _align(elements, text, tokens, words, ctx, floor, options: _Options, budget: int) -> Match | None:
+    """The best alignment costing at most ``budget``, or None when there is none."""
     n, m = len(elements), len(words)
     best = [[_UNREACHED] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     best[0] = [0] * (m + 1)
-    windows = _Windows(words)
     forms = ctx.forms_of_address
-    limits = [(_allowed_edits(e.joined, ctx), _allowed_edits(e.letters, ctx)) for e in elements]
     for i in range(n + 1):
-        row, here = best[i], back[i]
+        row, here, least = best[i], back[i], floor[i]
         element = elements[i] if i < n else None
         below, below_back = (best[i + 1], back[i + 1]) if i < n else (None, None)
         inside = 0 < i < n
         for j in range(m + 1):
             cost = row[j]
-            if cost == _UNREACHED:
+            if cost == _UNREACHED or cost + least[j] * _ERROR > budget:
                 continue
             if inside and j < m:
                 if words[j] in forms:
@@ -267,13 +352,16 @@ def full_alignment(elements: tuple[Part, ...], text: str, tokens: list[Token], w
             if step < below[j]:
                 below[j] = step
                 below_back[j] = (i, j, element, "missing")
-            for outcome, k in _element_options(element, words, j, ctx, windows, limits[i]):
-                step = cost + _OUTCOME_COST.get(outcome, _ERROR)
+            for extra, k, outcome in options.at(i, j):
+                step = cost + extra
                 if step < below[j + k]:
                     below[j + k] = step
                     below_back[j + k] = (i, j, element, outcome)
     last = best[n]
     end_j = min(range(m + 1), key=last.__getitem__)
+    cost = last[end_j]
+    if cost > budget:
+        return None
     steps: list[Step] = []
     i, j = n, end_j
     while back[i][j] is not None:
@@ -283,7 +371,6 @@ def full_alignment(elements: tuple[Part, ...], text: str, tokens: list[Token], w
             steps.append(Step(element, outcome, pj, j, said))
         i, j = pi, pj
     steps.reverse()
-    cost = last[end_j]
     return Match(cost=cost // _ERROR, typos=cost % _GARBLED, steps=steps, tokens=tokens, text=text)
 
 
