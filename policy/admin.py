@@ -56,6 +56,24 @@ def automatic_reason(changed: list[str]) -> str:
     return "Changed in admin: " + ", ".join(changed) if changed else "Saved in admin (no field changed)"
 
 
+def unreadable_file_message(format_index, exc: Exception, model_admin) -> str:
+    """Why an import file could not be read at all, and what to do about it."""
+    try:
+        title = model_admin.get_import_formats()[int(format_index)]().get_title().upper()
+    except (TypeError, ValueError, IndexError):
+        title = "the chosen format"
+    if isinstance(exc, UnicodeError):
+        reason = 'it is not UTF-8 text (in Excel choose Save As, "CSV UTF-8")'
+    elif title == "XLSX":
+        reason = "it is not an Excel workbook (.xlsx), or it is damaged"
+    else:
+        reason = f"it is not well-formed {title}"
+    return (
+        f"The file could not be read as {title}: {reason}. Choose the format the file is in "
+        "(CSV, XLSX or JSON), or export from this page to get a file of the right shape."
+    )
+
+
 def error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
@@ -103,6 +121,10 @@ class ImportExportHistoryAdmin(ImportExportMixin, ReasonedHistoryAdmin):
         context = super().get_import_context_data(**kwargs)
         context["import_help"] = IMPORT_HELP
         return context
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # import-export names the exception ('BadZipFile' encountered...); say what to do.
+        form.add_error("import_file", unreadable_file_message(form.cleaned_data.get("format"), e, self))
 
 
 # --- Channel, zone aliases, CSOs, scored parameters ----------------------------------

@@ -144,6 +144,14 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# Exported cells are neutralised by the policy resources (common.spreadsheet.neutralise:
+# = + - @ tab CR, and characters a file cannot hold). import-export's own formula escape
+# stays off: in 4.4.3 it only strips one leading "=", and it turns every cell into text,
+# so an empty date of an XLSX export becomes the word "None" and no longer imports.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# Its fallback for control characters in XLSX (U+FFFD, like neutralise), should a cell
+# ever reach it uncleaned; without it the export fails.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 # Simple-history: keep the request user for admin and import changes.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
