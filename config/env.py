@@ -6,6 +6,7 @@ Each helper fails loudly, naming the variable, when a value is present but wrong
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -101,3 +102,17 @@ def env_broker(name: str) -> str:
             f"Environment variable {name}={value!r} is not a supported broker URL (redis://, amqp:// or filesystem://)."
         )
     return value
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or networks (``127.0.0.1``, ``10.0.0.0/8``, ``::1``),
+    each checked; returned in their normal form."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"Environment variable {name}: {item!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)."
+            ) from None
+    return networks

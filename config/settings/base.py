@@ -2,7 +2,18 @@
 
 from pathlib import Path
 
-from config.env import env_bool, env_broker, env_database, env_int, env_list, env_str, env_timezone  # noqa: F401
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import (  # noqa: F401
+    env_bool,
+    env_broker,
+    env_database,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    env_timezone,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PLN123_VAR_DIR", str(BASE_DIR / "var")))
@@ -133,11 +144,25 @@ SCORING_CLAIM_TIMEOUT_SECONDS = env_int("PLN123_CLAIM_TIMEOUT", 600, minimum=10)
 # A chunk still pending this long after it was queued lost its message: queue it again.
 SCORING_REQUEUE_AFTER_SECONDS = env_int("PLN123_REQUEUE_AFTER", 900, minimum=10)
 
-# django-axes: lock an account/IP pair after repeated failed logins.
+# django-axes: failed logins lock an account at one client address (a few), and one
+# address for every account (more: guessing many usernames, or many people behind one
+# office NAT). Both counts are read by common.lockout.LockoutHandler, in this order.
 AXES_FAILURE_LIMIT = env_int("PLN123_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("PLN123_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+if LOGIN_ADDRESS_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        f"Environment variable PLN123_LOGIN_ADDRESS_FAILURE_LIMIT={LOGIN_ADDRESS_FAILURE_LIMIT} must be at least "
+        f"PLN123_LOGIN_FAILURE_LIMIT ({AXES_FAILURE_LIMIT})."
+    )
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "common.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "common.lockout.lockout_response"
+# The client's address: REMOTE_ADDR, or behind these proxies (and only behind them) the
+# address they write into X-Forwarded-For. Empty: no proxy is trusted.
+TRUSTED_PROXIES = env_networks("PLN123_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "common.lockout.client_ip"
 
 # django-import-export: imports run inside one transaction; nothing half-way.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
