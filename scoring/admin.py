@@ -222,6 +222,9 @@ class UploadBatchAdmin(ReadOnlyAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("upload/", wrap(self.upload_view), name="scoring_uploadbatch_upload"),
+            path(
+                "upload/problems/<str:token>/", wrap(self.upload_errors_view), name="scoring_uploadbatch_upload_errors"
+            ),
             path("<path:object_id>/progress/", wrap(self.progress_view), name="scoring_uploadbatch_progress"),
             path("<path:object_id>/rescore/", wrap(self.rescore_view), name="scoring_uploadbatch_rescore"),
             path("<path:object_id>/resume/", wrap(self.resume_view), name="scoring_uploadbatch_resume"),
@@ -242,6 +245,9 @@ class UploadBatchAdmin(ReadOnlyAdmin):
 
     def upload_view(self, request):
         return views.batch_upload(request, model_admin=self)
+
+    def upload_errors_view(self, request, token):
+        return views.upload_errors_download(request, model_admin=self, token=token)
 
     def detail_view(self, request, object_id):
         return views.batch_detail(request, model_admin=self, object_id=object_id)

@@ -23,7 +23,7 @@ from django.utils.html import escape, format_html
 from django.views.decorators.http import require_POST
 
 from rules.resolver import PolicyError
-from scoring import exports, selectors
+from scoring import exports, selectors, upload_errors
 from scoring.choices import BatchStatus
 from scoring.forms import OverrideForm, UploadForm
 from scoring.models import Score, UploadBatch
@@ -131,6 +131,7 @@ def batch_upload(request, *, model_admin):
     if not model_admin.has_upload_permission(request):
         raise PermissionDenied
     errors: list[str] = []
+    listing: dict = {}
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -138,10 +139,11 @@ def batch_upload(request, *, model_admin):
             try:
                 batch = ingest.batch_ingest(filename=upload.name, content=upload.read(), user=request.user)
             except UploadInvalid as exc:
-                errors = [str(error) for error in exc.errors]
+                listing = upload_error_listing(request, upload.name, exc.errors)
+                errors = listing.pop("errors")
                 messages.error(
                     request,
-                    f"{upload.name} was not imported: {len(errors)} problem(s) found. Nothing was stored; "
+                    f"{upload.name} was not imported: {len(exc.errors)} problem(s) found. Nothing was stored; "
                     "fix the file and upload it again.",
                 )
             except (ValidationError, PolicyError, DatabaseError, LookupError) as exc:
@@ -155,8 +157,33 @@ def batch_upload(request, *, model_admin):
                 return HttpResponseRedirect(batch_url(batch))
     else:
         form = UploadForm()
-    context = _context(request, model_admin, title="Upload transcripts", form=form, upload_errors=errors)
+    context = _context(request, model_admin, title="Upload transcripts", form=form, upload_errors=errors, **listing)
     return TemplateResponse(request, "admin/scoring/uploadbatch/upload.html", context)
+
+
+def upload_error_listing(request, filename: str, all_errors) -> dict:
+    """The first problems for the page, and where to download all of them."""
+    token = upload_errors.error_report_save(user=request.user, filename=filename, errors=all_errors)
+    return {
+        "errors": [str(error) for error in all_errors[: upload_errors.ERRORS_ON_PAGE]],
+        "upload_error_total": len(all_errors),
+        "upload_error_report": admin_url("scoring_uploadbatch_upload_errors", token),
+    }
+
+
+def upload_errors_download(request, *, model_admin, token: str):
+    """The full list of a rejected upload's problems, as CSV, for the one who uploaded it."""
+    if not model_admin.has_upload_permission(request):
+        raise PermissionDenied
+    path = upload_errors.error_report_path(user=request.user, token=token)
+    if path is None:
+        messages.warning(
+            request, "That list of problems is no longer kept (lists are kept for a day); upload the file again."
+        )
+        return HttpResponseRedirect(admin_url("scoring_uploadbatch_upload"))
+    response = HttpResponse(path.read_bytes(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename("csv", stem="upload-problems")}"'
+    return response
 
 
 # --- batches --------------------------------------------------------------------------------
