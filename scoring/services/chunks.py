@@ -236,6 +236,32 @@ def chunk_run(*, chunk_id: int, worker: str, policy: Policy | None = None) -> bo
     return chunk_score(chunk_id=chunk_id, token=token, policy=policy)
 
 
+def chunks_take_over(*, worker: str, limit: int = 1) -> list[tuple[int, str]]:
+    """Claim up to ``limit`` chunks whose lease ran out (their worker died) for this
+    worker, oldest lease first; returns (chunk id, token) of each one it now holds.
+
+    A worker calls it between two chunks, so a dead worker's chunk is back in work one
+    lease after its last renewal even when the sweeper's message waits behind a long
+    queue. A chunk that took its workers down too often is left to the sweeper, which
+    fails it. The claim is the same conditional update as any other: two workers
+    taking over at once get one chunk each, never the same one."""
+    stale = timezone.now() - dt.timedelta(seconds=settings.SCORING_CLAIM_TIMEOUT_SECONDS)
+    expired = (
+        ScoringChunk.objects.filter(status=ChunkStatus.CLAIMED, claimed_at__lt=stale, attempts__lt=MAX_ATTEMPTS)
+        .order_by("claimed_at")
+        .values_list("pk", "claimed_by", "claimed_at")[: limit * 2]
+    )
+    taken = []
+    for chunk_id, dead, renewed in expired:
+        if len(taken) == limit:
+            break
+        token = chunk_claim(chunk_id=chunk_id, worker=worker)
+        if token is not None:
+            logger.info("took over chunk %s from %s (last renewed %s)", chunk_id, dead, renewed.isoformat())
+            taken.append((chunk_id, token))
+    return taken
+
+
 def chunk_release(*, chunk_id: int, token: str, error: str) -> None:
     """Give a claimed chunk back after a transient error, for another attempt."""
     ScoringChunk.objects.filter(pk=chunk_id, status=ChunkStatus.CLAIMED, claim_token=token).update(
