@@ -133,14 +133,18 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-chunks": {
         "task": "scoring.tasks.sweep_chunks",
-        "schedule": float(env_int("PLN123_SWEEP_INTERVAL", 60, minimum=1)),
+        "schedule": float(env_int("PLN123_SWEEP_INTERVAL", 15, minimum=1)),
     },
 }
 
-# Scoring: how many transcripts one task scores, and how long a claim on a chunk
-# lasts before the sweeper assumes its worker died.
+# Scoring: how many transcripts one task scores (chosen by measurement, README
+# "Performance"), and the lease on a chunk: the worker renews it every third of this
+# while it scores, so a chunk whose lease ran out belongs to a dead worker and is taken
+# back (by the sweeper, or by the next worker that finishes a chunk).
 SCORING_CHUNK_SIZE = env_int("PLN123_CHUNK_SIZE", 100, minimum=1)
-SCORING_CLAIM_TIMEOUT_SECONDS = env_int("PLN123_CLAIM_TIMEOUT", 600, minimum=10)
+SCORING_CLAIM_TIMEOUT_SECONDS = env_int("PLN123_CLAIM_TIMEOUT", 30, minimum=10)
+# The longest one chunk may take, renewals or not: a chunk still running then is stuck.
+SCORING_CHUNK_TIME_LIMIT_SECONDS = env_int("PLN123_CHUNK_TIME_LIMIT", 600, minimum=10)
 # A chunk still pending this long after it was queued lost its message: queue it again.
 SCORING_REQUEUE_AFTER_SECONDS = env_int("PLN123_REQUEUE_AFTER", 900, minimum=10)
 
