@@ -86,7 +86,24 @@ def turn_text(turn: Turn) -> str:
 
 
 def matching_context(policy: Policy, document: DirectiveSnapshot, band_word: str | None, transcript) -> Context:
-    """What the matcher compares besides the text: names (S7), bands (S6), S8's tolerance."""
+    """What the matcher compares besides the text: names (S7), bands (S6), S8's tolerance.
+
+    The same for every transcript of one CSO at one band under one document, so it is
+    built once per snapshot (the document by identity: the snapshot holds it)."""
+    contexts = policy.derived("contexts", dict)
+    key = (id(document), band_word, transcript.cso_name, transcript.cso_id)
+    found = contexts.get(key)
+    if found is None:
+        if len(contexts) >= _CONTEXTS_KEPT:
+            contexts.clear()  # names come from uploads: keep the memory bounded
+        found = contexts[key] = _matching_context(policy, document, band_word, transcript)
+    return found
+
+
+_CONTEXTS_KEPT = 20_000
+
+
+def _matching_context(policy: Policy, document: DirectiveSnapshot, band_word: str | None, transcript) -> Context:
     names = frozenset(
         words
         for n in accepted_names(policy, cso_name=transcript.cso_name, cso_id=transcript.cso_id)
