@@ -295,7 +295,8 @@ def step_later_turn(situation: Situation) -> Verdict | None:
     """S2: a greeting that first appears after the CSO's first turn does not count."""
     for later in situation.turns[1:]:
         text = turn_text(later)
-        if not could_be_present(situation.elements, frozenset(words_of(text)), situation.context):
+        words = words_of(text)
+        if not could_be_present(situation.elements, frozenset(words), situation.context, list(words)):
             continue
         if match_template(situation.elements, text, situation.context).present():
             return situation.verdict(
@@ -341,11 +342,12 @@ def _other_template(situation: Situation) -> tuple[DirectiveSnapshot, Match] | N
     """The other document's greeting that fits the first turn better than the owed one."""
     best = None
     owed_match = situation.match
-    words = frozenset(t.norm for t in owed_match.tokens)
+    in_order = [t.norm for t in owed_match.tokens]
+    words = frozenset(in_order)
     for other, text in _alternatives(situation.policy, situation.transcript.channel, situation.expectation.template):
         ctx = replace(situation.context, typo_ratio=other.typo_ratio, typo_min_length=other.typo_min_length)
         elements = compile_template(text)
-        if not could_be_present(elements, words, ctx):
+        if not could_be_present(elements, words, ctx, in_order):
             continue
         candidate = match_template(
             elements, situation.text, ctx, tokens=owed_match.tokens, fewer_errors_than=owed_match.cost

@@ -7,6 +7,7 @@ best alignment, so the engine can name what is missing, garbled or wrong.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -140,22 +141,6 @@ def _allowed_edits(text: str, ctx: Context) -> int:
     return int(len(text) * ctx.typo_ratio + 1e-9)
 
 
-def compare_phrase(element: Part, window: tuple[str, ...], ctx: Context) -> str | None:
-    """ok, typo, wrong_number, or None when the window is not this phrase."""
-    if window == element.words:
-        return "ok"
-    return _compare_window(
-        element,
-        (
-            window,
-            " ".join(window),
-            tuple(w for w in window if w.isdigit()),
-            " ".join(w for w in window if not w.isdigit()),
-        ),
-        ctx,
-    )
-
-
 def _compare_window(element: Part, view: tuple, ctx: Context) -> str | None:
     outcome = _compare_text(element, view, ctx)
     if (
@@ -285,24 +270,28 @@ class _Options:
         ]
 
     def compute(self, i: int, j: int) -> tuple:
-        element, memo = self.elements[i], self.memos[i]
+        memo = self.memos[i]
         if memo is not None:
-            # A phrase's options at j depend only on the words from j to one past its
-            # length (and on the tolerance): the same few windows recur in text after text.
-            window = tuple(self.words[j : j + len(element.words) + 1])
-            found = memo.get(window)
-            if found is None:
-                found = memo[window] = self._options(i, j)
+            found = _phrase_options(self.elements[i], self.words, j, self.ctx, self.windows, self.limits[i], memo)
         else:
-            found = self._options(i, j)
+            found = _costed(_element_options(self.elements[i], self.words, j, self.ctx, self.windows, self.limits[i]))
         self.rows[i][j] = found
         return found
 
-    def _options(self, i: int, j: int) -> tuple:
-        return tuple(
-            (_OUTCOME_COST.get(outcome, _ERROR), k, outcome)
-            for outcome, k in _element_options(self.elements[i], self.words, j, self.ctx, self.windows, self.limits[i])
-        )
+
+def _costed(options) -> tuple:
+    return tuple((_OUTCOME_COST.get(outcome, _ERROR), k, outcome) for outcome, k in options)
+
+
+def _phrase_options(element: Part, words: list[str], j: int, ctx: Context, windows, limits, memo: dict) -> tuple:
+    """The options of a phrase at ``j``. They depend only on the words from ``j`` to one
+    past the phrase's length (and on the tolerance), and the same few windows recur in
+    text after text, so they are remembered by those words."""
+    window = tuple(words[j : j + len(element.words) + 1])
+    found = memo.get(window)
+    if found is None:
+        found = memo[window] = _costed(_element_options(element, words, j, ctx, windows, limits))
+    return found
 
 
 # Options of a phrase by the words it is compared with, per phrase and tolerance: pure
@@ -372,13 +361,19 @@ def _align(elements, text, tokens, words, ctx, floor, options: _Options, budget:
     back: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     best[0] = [0] * (m + 1)
     is_form = options.is_form
+    cap = budget // error  # the most errors any state may still owe
+    start = 0  # the first word at which the current row was reached
     # The last row has nothing to relax: no element after it, no words between.
     for i in range(n):
         row, here, least = best[i], back[i], floor[i]
         element = elements[i]
         below, below_back, known = best[i + 1], back[i + 1], options.rows[i]
         inside = i > 0
-        for j in range(m + 1):
+        # The bound never falls as j grows, so past the first word where it alone
+        # exceeds the budget no state can be expanded; before ``start``, none was reached.
+        stop = bisect.bisect_right(least, cap)
+        reached = m + 1
+        for j in range(start, stop):
             cost = row[j]
             # _UNREACHED is beyond every budget, so unreached states go too.
             if cost + least[j] * error > budget:
@@ -399,6 +394,8 @@ def _align(elements, text, tokens, words, ctx, floor, options: _Options, budget:
             if step < below[j]:
                 below[j] = step
                 below_back[j] = (i, j, element, "missing")
+            if j < reached:
+                reached = j  # every row below is reached at j or later
             found = known[j]
             if found is None:
                 found = options.compute(i, j)
@@ -407,6 +404,9 @@ def _align(elements, text, tokens, words, ctx, floor, options: _Options, budget:
                 if step < below[j + k]:
                     below[j + k] = step
                     below_back[j + k] = (i, j, element, outcome)
+        if reached > m:
+            return None  # no state of this row within the budget: nothing below is either
+        start = reached
     last = best[n]
     end_j = min(range(m + 1), key=last.__getitem__)
     cost = last[end_j]
@@ -573,7 +573,9 @@ def _element_options(element: Part, words: list[str], j: int, ctx: Context, wind
                 yield "wrong_name", k
 
 
-def could_be_present(elements: tuple[Part, ...], words: frozenset[str], ctx: Context) -> bool:
+def could_be_present(
+    elements: tuple[Part, ...], words: frozenset[str], ctx: Context, in_order: list[str] | None = None
+) -> bool:
     """A cheap necessary condition for ``match_template(...).present()``: False only
     when the full alignment could not find half of the template's fixed text.
 
@@ -581,14 +583,16 @@ def could_be_present(elements: tuple[Part, ...], words: frozenset[str], ctx: Con
     edits, and one edit changes at most two words (a space added or removed), so at
     least ``len(words) - 2 * limit`` of its words stand in the text exactly; the same
     holds for its words without numbers when only a number is wrong. A phrase whose
-    words are not there cannot count as found.
+    words are not there cannot count as found. With ``in_order`` (the text's words in
+    order), a phrase counts only where :func:`phrase_found` finds it somewhere: long
+    phrases, whose words may all be mistyped, pass the first test on any text.
     """
     total = possible = 0
     for element in elements:
         if element.kind != "phrase":
             continue
         total += element.size
-        if _might_be_found(element, words, ctx):
+        if _might_be_found(element, words, ctx) and (in_order is None or phrase_found(element, in_order, ctx)):
             possible += element.size
     return total > 0 and possible / total >= _PRESENCE_SHARE
 
@@ -605,10 +609,15 @@ def _might_be_found(element: Part, words: frozenset[str], ctx: Context) -> bool:
 
 
 def phrase_found(element: Part, words: tuple[str, ...], ctx: Context) -> bool:
-    """Whether the phrase appears anywhere in ``words``, with the tolerance of S8."""
-    size = len(element.words)
+    """Whether the phrase appears anywhere in ``words``, with the tolerance of S8: as
+    written, with a tolerated typo, or with only a number wrong (the options of
+    :func:`_element_options` other than a garbled phrase)."""
+    words = list(words)
+    windows = _Windows(words)
+    limits = (_allowed_edits(element.joined, ctx), _allowed_edits(element.letters, ctx))
+    memo = _phrase_memo(element, ctx.typo_ratio, ctx.typo_min_length)
     for j in range(len(words)):
-        for k in (size, size - 1, size + 1):
-            if 1 <= k and j + k <= len(words) and compare_phrase(element, words[j : j + k], ctx):
+        for _cost, _k, outcome in _phrase_options(element, words, j, ctx, windows, limits, memo):
+            if outcome != "garbled":
                 return True
     return False
