@@ -431,14 +431,19 @@ class _Windows:
     def __init__(self, words: list[str]):
         self.words = words
         self._cache: dict[tuple[int, int], tuple] = {}
-        self.chars = [0]  # characters of words[:j]
+
+    @cached_property
+    def chars(self) -> list[int]:
+        # Built only when a window is compared: most are answered by the phrase memo.
         self.digits = [0]  # number-words in words[:j]
         self.digit_chars = [0]  # their characters
-        for word in words:
+        chars = [0]  # characters of words[:j]
+        for word in self.words:
             number = word.isdigit()
-            self.chars.append(self.chars[-1] + len(word))
+            chars.append(chars[-1] + len(word))
             self.digits.append(self.digits[-1] + number)
             self.digit_chars.append(self.digit_chars[-1] + (len(word) if number else 0))
+        return chars
 
     def get(self, j: int, k: int) -> tuple[tuple[str, ...], str, tuple[str, ...], str]:
         key = (j, k)
@@ -457,8 +462,9 @@ class _Windows:
     def could_match(self, element: Part, j: int, k: int, limit: int, edits: int) -> bool:
         """False when no outcome but "ok" is possible: the window's length, or that of
         its words without numbers, is beyond the tolerance of :func:`_compare_window`."""
+        chars = self.chars  # first: it builds digits and digit_chars too
         digits = self.digits[j + k] - self.digits[j]
-        joined = self.chars[j + k] - self.chars[j] + k - 1
+        joined = chars[j + k] - chars[j] + k - 1
         if digits == len(element.numbers) and limit and abs(joined - len(element.joined)) <= limit:
             return True
         if not element.numbers:
