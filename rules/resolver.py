@@ -61,6 +61,16 @@ def resolve_zone(name: str | None, *, zone_aliases: dict[str, str], default: str
 
 def zone_for(policy: Policy, name: str | None) -> tuple[ZoneInfo, str]:
     """The zone of a transcript and the label to show for it (WIB, Asia/Jayapura...)."""
+    zones = policy.derived("zones", dict)  # a handful of names: asked for every transcript
+    found = zones.get(name)
+    if found is None:
+        found = _zone_for(policy, name)
+        if len(zones) < 1000:
+            zones[name] = found
+    return found
+
+
+def _zone_for(policy: Policy, name: str | None) -> tuple[ZoneInfo, str]:
     label = (name or "").strip() or policy.default_zone
     try:
         return resolve_zone(label, zone_aliases=policy.zone_aliases, default=policy.default_zone), label
@@ -78,6 +88,10 @@ def local_time(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 def short_zone_label(policy: Policy, label: str) -> str:
     """Prefer the regional name (WITA) over the IANA one when an alias exists."""
+    return policy.derived(("short zone label", label), lambda: _short_zone_label(policy, label))
+
+
+def _short_zone_label(policy: Policy, label: str) -> str:
     for code, iana in policy.zone_aliases.items():
         if label == iana or label.upper() == code:
             return code
@@ -88,6 +102,16 @@ def short_zone_label(policy: Policy, label: str) -> str:
 
 
 def band_at(policy: Policy, local: dt.datetime) -> Band:
+    # Only the hour and minute count (S6): one answer per minute of the day, kept.
+    bands = policy.derived("band by minute", dict)
+    minute = (local.hour, local.minute)
+    found = bands.get(minute)
+    if found is None:
+        found = bands[minute] = _band_at(policy, local)
+    return found
+
+
+def _band_at(policy: Policy, local: dt.datetime) -> Band:
     moment = local.timetz().replace(tzinfo=None)
     for band in policy.bands:
         if band.contains(moment):
@@ -195,7 +219,7 @@ def expected_greeting(
     local = local_time(at, zone)
     zone_label = short_zone_label(policy, label)
     document, overlapping = deciding_document(policy, channel=channel, element=element, local=local)
-    parameters = policy.parameters_for(channel, element)
+    parameters = policy.derived(("parameters", channel, element), lambda: policy.parameters_for(channel, element))
     parameter = parameters[0] if parameters else None
     when = f"{local:%Y-%m-%d %H:%M} {zone_label}"
     exemption = audience_exemption(document, visibility=visibility, category=category, first_contact=first_contact)
@@ -212,16 +236,32 @@ def expected_greeting(
             parameter=parameter,
         )
     band = band_at(policy, local)
-    greeting = render_template(template.text, waktu=band.word, nama_cso=cso_name or None)
+    greeting = _rendered(policy, template.text, band.word, cso_name or None)
     if document.is_baseline:
         reason = f"no directive is in force on {channel} at {when}: the baseline {document.reference} applies"
     else:
-        reason = (
-            f"{document.reference} v{document.version} is in force on {channel} at {when} ({document.window_label()})"
-        )
+        window = window_label(policy, document)
+        reason = f"{document.reference} v{document.version} is in force on {channel} at {when} ({window})"
     reason += f"; {local:%H:%M} is {band.word} ({band.start:%H:%M}-{band.end:%H:%M})"
     if overlapping:
         reason += "; it overrides " + ", ".join(r.reference for r in overlapping) + " (higher priority or later)"
     if cso_name is None and SLOT_CSO_NAME in template.text:
         reason += "; {nama_cso} is the CSO's name"
     return Expectation(True, reason, document, local, zone_label, band, template.text, greeting, parameter, overlapping)
+
+
+def _rendered(policy: Policy, text: str, waktu: str, nama_cso: str | None) -> str:
+    """The owed greeting, rendered once per template, band and CSO name of a snapshot."""
+    greetings = policy.derived("greetings", dict)
+    key = (text, waktu, nama_cso)
+    found = greetings.get(key)
+    if found is None:
+        if len(greetings) >= 20_000:
+            greetings.clear()  # names come from uploads: keep the memory bounded
+        found = greetings[key] = render_template(text, waktu=waktu, nama_cso=nama_cso)
+    return found
+
+
+def window_label(policy: Policy, document: DirectiveSnapshot) -> str:
+    """``document.window_label()``, formatted once per snapshot (it is in most reasons)."""
+    return policy.derived(("window label", id(document)), document.window_label)
