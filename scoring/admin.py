@@ -14,11 +14,12 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from rules.vocabulary import FLAG_FESTIVE_ON_PUBLIC
-from scoring import views
+from scoring import dashboard_views, views
 from scoring.choices import Result
-from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
+from scoring.models import Score, ScoreOverride, ScoringChunk, Transcript, UploadBatch
 from scoring.services import ingest
 
 UPLOAD_PERMISSION = "scoring.add_uploadbatch"
@@ -180,6 +181,38 @@ class FlagFilter(admin.SimpleListFilter):
         if self.value() == "none":
             return queryset.exclude(flags_text__contains='"')
         return queryset.filter(flags_text__contains=f'"{self.value()}"')
+
+
+class OverriddenFilter(admin.SimpleListFilter):
+    """Scores QA has overridden (the dashboard's override figures link here)."""
+
+    title = _("overridden")
+    parameter_name = "overridden"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overridden by QA")), ("no", _("Not overridden"))]
+
+    def queryset(self, request, queryset):
+        overridden = Exists(ScoreOverride.objects.filter(score=OuterRef("pk")))
+        if self.value() == "yes":
+            return queryset.filter(overridden)
+        if self.value() == "no":
+            return queryset.exclude(overridden)
+        return queryset
+
+
+class ZoneFilter(admin.SimpleListFilter):
+    """The zone the score's deciding moment was read in (WIB, WITA, WIT)."""
+
+    title = _("zone")
+    parameter_name = "zone_label"
+
+    def lookups(self, request, model_admin):
+        labels = Score.objects.current().exclude(zone_label="").order_by("zone_label")
+        return [(z, z) for z in labels.values_list("zone_label", flat=True).distinct()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(zone_label=self.value()) if self.value() else queryset
 
 
 # --- batches ---------------------------------------------------------------------------------
@@ -374,6 +407,8 @@ class ScoreAdmin(ReadOnlyAdmin):
         ScoreCSOFilter,
         FlagFilter,
         ScoreBatchFilter,
+        OverriddenFilter,
+        ZoneFilter,
     ]
     search_fields = ["transcript__external_id", "transcript__cso_name", "reason"]
     date_hierarchy = "transcript__started_at"
@@ -423,6 +458,8 @@ class ScoreAdmin(ReadOnlyAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            path("dashboard/", wrap(self.dashboard_view), name="scoring_score_dashboard"),
+            path("dashboard/export/", wrap(self.dashboard_export_view), name="scoring_score_dashboard_export"),
             path("export/<str:fmt>/", wrap(self.export_view), name="scoring_score_export"),
             path("<path:object_id>/override/", wrap(self.override_view), name="scoring_score_override"),
             *super().get_urls(),
@@ -430,6 +467,12 @@ class ScoreAdmin(ReadOnlyAdmin):
 
     def detail_view(self, request, object_id):
         return views.score_detail(request, model_admin=self, object_id=object_id)
+
+    def dashboard_view(self, request):
+        return dashboard_views.dashboard_view(request, model_admin=self)
+
+    def dashboard_export_view(self, request):
+        return dashboard_views.dashboard_export(request, model_admin=self)
 
     def override_view(self, request, object_id):
         return views.score_override_view(request, model_admin=self, object_id=object_id)
