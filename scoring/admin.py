@@ -26,6 +26,7 @@ UPLOAD_PERMISSION = "scoring.add_uploadbatch"
 RESCORE_PERMISSION = "scoring.rescore_transcripts"
 OVERRIDE_PERMISSION = "scoring.override_score"
 RECENT_BATCHES = 20
+NO_ZONE = "-"  # the zone filter's value for scores without a deciding moment
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -209,10 +210,14 @@ class ZoneFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         labels = Score.objects.current().exclude(zone_label="").order_by("zone_label")
-        return [(z, z) for z in labels.values_list("zone_label", flat=True).distinct()]
+        return [(z, z) for z in labels.values_list("zone_label", flat=True).distinct()] + [
+            (NO_ZONE, _("none (the CSO never replied)"))
+        ]
 
     def queryset(self, request, queryset):
-        return queryset.filter(zone_label=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        return queryset.filter(zone_label="" if self.value() == NO_ZONE else self.value())
 
 
 # --- batches ---------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ class DashboardFilter:
         if self.channel:
             queryset = queryset.filter(transcript__channel=self.channel)
         if self.zone:
-            queryset = queryset.filter(zone_label=self.zone)
+            queryset = queryset.filter(zone_label="" if self.zone == NO_ZONE else self.zone)
         return queryset
 
 
@@ -154,7 +154,12 @@ def _tallies(queryset, key: str, base: dict[str, str], param: str, *, label=str,
     return tallies
 
 
+NO_ZONE = "-"  # as scoring.admin.ZoneFilter names "no zone" (the CSO never replied)
+
+
 def _param(param: str, value) -> dict[str, str]:
+    if value == "" and param == "zone_label":
+        return {param: NO_ZONE}
     if value == "" and param.endswith("__date"):  # a transcript with no time: its own filter
         return {param.removesuffix("__date") + "__isnull": "True"}
     if isinstance(value, dt.date):
