@@ -91,6 +91,13 @@ class ReasonedHistoryAdmin(SimpleHistoryAdmin):
         # simple-history saves a posted revert after checking view permission only.
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
+        # Who may not revert sees a snapshot: fields that look, and are, read-only.
+        record = self.model.history.filter(history_id=version_id).select_related("history_user").first()
+        extra_context = {
+            **(extra_context or {}),
+            "read_only": self.revert_disabled(request) or not self.has_change_permission(request),
+            "record": record,
+        }
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
 

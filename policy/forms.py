@@ -202,10 +202,11 @@ class TimelineForm(forms.Form):
 
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    element = forms.ChoiceField(label=_("Element"), choices=Element.choices, initial=Element.OPENING)
+    element = forms.ChoiceField(label=_("Element"), choices=Element.choices, initial=Element.OPENING, required=False)
 
     def clean(self):
         data = super().clean()
+        data["element"] = data.get("element") or Element.OPENING
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             raise forms.ValidationError(_("The end of the period is before its start."))
