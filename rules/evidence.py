@@ -148,11 +148,17 @@ class Clause:
 def reason_clauses(reason: str) -> list[Clause]:
     """A stored reason cut into its clauses (``; ``), each with the rule codes it ends
     with taken out: ``missing phrase "X" (S8)`` -> ``missing phrase "X"``, ``("S8",)``."""
-    clauses = []
+    clauses, pending = [], []
     for part in (p.strip() for p in reason.split("; ")):
         if not part:
             continue
         found = _CODES.search(part)
-        codes = tuple(c.strip() for c in found.group(1).split(",")) if found else ()
-        clauses.append(Clause(part[: found.start()] if found else part, codes))
+        if not found:  # a clause goes on to the next part: the codes come at its end
+            pending.append(part)
+            continue
+        codes = tuple(c.strip() for c in found.group(1).split(","))
+        clauses.append(Clause("; ".join([*pending, part[: found.start()]]), codes))
+        pending = []
+    if pending:
+        clauses.append(Clause("; ".join(pending), ()))
     return clauses

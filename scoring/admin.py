@@ -389,15 +389,16 @@ class TranscriptAdmin(ReadOnlyAdmin):
 
 @admin.register(Score)
 class ScoreAdmin(ReadOnlyAdmin):
+    # The reason next to the result, where it is read on a laptop without scrolling.
     list_display = [
         "transcript_link",
         "channel",
         "cso",
         "parameter_code",
-        "result",
         "final_result_display",
-        "directive_display",
         "short_reason",
+        "result",
+        "directive_display",
         "flag_list",
         "is_current",
         "scored_at",

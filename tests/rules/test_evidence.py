@@ -120,3 +120,7 @@ def test_reasons_are_cut_into_words_and_rule_codes():
     ]
     assert reason_clauses("used the greeting of X (S4, S9)")[0].codes == ("S4", "S9")
     assert reason_clauses("no code here")[0].codes == ()
+    # A clause whose words hold "; " keeps them: the codes end it.
+    assert [(c.text, c.codes) for c in reason_clauses("no standard greeting; X v1 expects it (S8)")] == [
+        ("no standard greeting; X v1 expects it", ("S8",))
+    ]
