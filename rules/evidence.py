@@ -57,6 +57,7 @@ class Segment:
     text: str
     mark: str = ""
     wrong: str = ""
+    owed: str = ""  # for a missing element (empty ``text``): what belongs there
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,15 @@ def _span(step: Step, situation: Situation) -> tuple[int, int] | None:
 
 
 def _segments(text: str, pieces: tuple[Piece, ...]) -> tuple[Segment, ...]:
-    spans = sorted((p.span, p) for p in pieces if p.span is not None)
+    """The turn cut at the pieces, in order; a missing piece is an empty segment where it
+    belonged (after the piece before it), so the reader sees the gap."""
     out, at = [], 0
-    for (start, end), piece in spans:
+    for piece in pieces:
+        if piece.span is None:
+            if piece.mark == MISSING and any(p.span for p in pieces):
+                out.append(Segment("", MISSING, "", piece.owed))
+            continue
+        start, end = piece.span
         if start < at:  # overlapping spans do not happen; never show text twice
             continue
         if start > at:

@@ -13,7 +13,23 @@ from tests.browser.conftest import PASSWORD, login, shoot
 from tests.conftest import DEV_DATA
 from tests.workers import filesystem_transport_options, real_broker, start_worker, stop_worker
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional: the live server's thread and the worker process read what the test wrote.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def ensure_roles():
+    """The groups the roles migration makes: a transactional test before this one may have
+    flushed them (a flush re-creates permissions, not groups)."""
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    roles = importlib.import_module("policy.migrations.0003_roles").ROLES
+    for name, perms in roles.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in perms]
+        )
 
 
 @pytest.fixture
@@ -26,6 +42,7 @@ def site():
     from policy.seed import sop_seed
     from tests.factories import DirectiveFactory, GreetingTemplateFactory, UserFactory
 
+    ensure_roles()
     sop_seed(user=system_user())
     users = {}
     for role in ("Pusat", "QA", "Auditor"):

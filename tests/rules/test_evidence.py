@@ -90,6 +90,12 @@ def test_a_wrong_name_and_a_typo_are_told_apart(policy):
     assert ("Budi", WRONG) in {(s.text, s.mark) for s in evidence.segments}
 
 
+def test_a_missing_element_leaves_a_gap_where_it_belonged(policy):
+    evidence = greeting_evidence(policy, transcript("PLN 123 Selamat Pagi, dengan Rina", at="2023-10-10T08:15:00"))
+    assert [(s.text, s.mark, s.owed) for s in evidence.segments][-1] == ("", MISSING, "Bisa Dibantu")
+    assert "".join(s.text for s in evidence.segments) == "PLN 123 Selamat Pagi, dengan Rina"
+
+
 def test_the_evidence_agrees_with_the_verdict(policy):
     """The marks are the engine's reading: a YES has no missing or wrong piece, a NO has one."""
     for text in (std(), "PLN 123 Selamat Pagi, dengan Rina"):
