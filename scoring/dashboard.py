@@ -11,6 +11,7 @@ changelist's own filters understand every key used here (see ``scoring.admin``).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -122,35 +123,51 @@ class Dashboard:
 
 
 def dashboard_scores(flt: DashboardFilter) -> QuerySet[Score]:
-    """The current scores the filter selects, with their final result (``final``)."""
-    return flt.apply(Score.objects.current()).with_final_result()
+    """The current scores the filter selects."""
+    return flt.apply(Score.objects.current())
 
 
-def _counts() -> dict:
-    return {
-        "yes": Count("pk", filter=Q(final=Result.YES)),
-        "no": Count("pk", filter=Q(final=Result.NO)),
-        "na": Count("pk", filter=Q(final=Result.NA)),
-    }
+_BUCKET = {Result.YES: "yes", Result.NO: "no", Result.NA: "na"}
 
 
-def _tallies(queryset, key: str, base: dict[str, str], param: str, *, label=str, order=None, limit=None):
-    rows = queryset.values(key).annotate(**_counts()).order_by(*(order or [key]))
-    if limit:
-        rows = rows[:limit]
+def _overridden(queryset: QuerySet[Score]) -> QuerySet[Score]:
+    return queryset.filter(Exists(ScoreOverride.objects.filter(score=OuterRef("pk"))))
+
+
+def _final_counts(queryset: QuerySet[Score], key: str | None, *, counted: QuerySet[Score] | None = None) -> dict:
+    """Final results per value of ``key`` (one group when None): {value: {yes, no, na}}.
+
+    The final result is the automatic one except where QA overrode it. Counting ``final``
+    row by row costs a subquery per score; instead the automatic results are counted in
+    one plain aggregate (indexed, no subquery) and then corrected by the overridden scores
+    alone, the only ones whose final result may differ (few: QA writes each by hand)."""
+    counts: dict = defaultdict(lambda: {"yes": 0, "no": 0, "na": 0})
+    # ``counted``: a part of ``queryset`` that holds every automatic result wanted (the NO
+    # for the reasons); the corrections still come from all overridden scores.
+    counted = queryset if counted is None else counted
+    automatic = {bucket: Count("pk", filter=Q(result=value)) for value, bucket in _BUCKET.items()}
+    if key is None:
+        counts[None].update(counted.order_by().aggregate(**automatic))
+        corrections = _overridden(queryset).with_final_result().values("result", "final")
+    else:
+        for row in counted.order_by().values(key).annotate(**automatic):
+            counts[row[key]].update({bucket: row[bucket] for bucket in _BUCKET.values()})
+        corrections = _overridden(queryset).with_final_result().values(key, "result", "final")
+    for row in corrections.annotate(n=Count("pk")).order_by():
+        if row["result"] != row["final"]:
+            value = row[key] if key is not None else None
+            counts[value][_BUCKET[row["result"]]] -= row["n"]
+            counts[value][_BUCKET[row["final"]]] += row["n"]
+    return counts
+
+
+def _tallies(queryset, key: str, base: dict[str, str], param: str, *, label=str, sort=None):
     tallies = []
-    for row in rows:
-        value = row[key]
+    for value, bucket in _final_counts(queryset, key).items():
         shown = "" if value is None else value
-        tallies.append(
-            Tally(
-                label=label(shown),
-                yes=row["yes"],
-                no=row["no"],
-                na=row["na"],
-                params={**base, **_param(param, shown)},
-            )
-        )
+        tallies.append(Tally(label=label(shown), params={**base, **_param(param, shown)}, **bucket))
+    # By label (ISO days sort by date), the empty group (no zone, no day) last.
+    tallies.sort(key=sort or (lambda t: (t.label in ("", "-"), t.label)))
     return tallies
 
 
@@ -170,8 +187,7 @@ def _param(param: str, value) -> dict[str, str]:
 def compliance_dashboard(flt: DashboardFilter) -> Dashboard:
     scores = dashboard_scores(flt)
     base = flt.params()
-    total_row = scores.aggregate(**_counts())
-    total = Tally("all", total_row["yes"], total_row["no"], total_row["na"], params=base)
+    total = Tally("all", params=base, **_final_counts(scores, None)[None])
 
     by_channel = _tallies(scores, "transcript__channel__code", base, "transcript__channel__id__exact")
     # The changelist filters channels by id: map each code to its id.
@@ -179,15 +195,12 @@ def compliance_dashboard(flt: DashboardFilter) -> Dashboard:
     for tally in by_channel:
         tally.params["transcript__channel__id__exact"] = str(ids.get(tally.label, ""))
 
-    cso_rows = scores.values("transcript__cso_name")
-    by_cso = _tallies(
+    all_csos = _tallies(
         scores,
         "transcript__cso_name",
         base,
         "cso",
-        # The CSOs with most NO first: who needs coaching.
-        order=["-no", "transcript__cso_name"],
-        limit=TOP_CSOS,
+        sort=lambda t: (-t.no, t.label),  # the CSOs with most NO first: who needs coaching
     )
     by_day = _tallies(
         scores.annotate(day=TruncDate("transcript__started_at")),
@@ -198,15 +211,17 @@ def compliance_dashboard(flt: DashboardFilter) -> Dashboard:
     )
     by_zone = _tallies(scores, "zone_label", base, "zone_label", label=lambda z: z or "-")
 
+    # Only the automatic NO are grouped by their reason's text (then corrected by the overrides).
+    reason_counts = {
+        reason: bucket["no"]
+        for reason, bucket in _final_counts(scores, "reason", counted=scores.filter(result=Result.NO)).items()
+    }
+    top = sorted(((n, reason) for reason, n in reason_counts.items() if n > 0), key=lambda p: (-p[0], p[1]))
     reasons = [
-        (row["reason"], row["n"], urlencode({**base, "final": Result.NO, "reason": row["reason"]}))
-        for row in scores.filter(final=Result.NO)
-        .values("reason")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "reason")[:TOP_REASONS]
+        (reason, n, urlencode({**base, "final": Result.NO, "reason": reason})) for n, reason in top[:TOP_REASONS]
     ]
 
-    overridden = scores.filter(Exists(ScoreOverride.objects.filter(score=OuterRef("pk"))))
+    overridden = _overridden(scores).with_final_result()
     moves = [
         (row["result"], row["final"], row["n"])
         for row in overridden.values("result", "final").annotate(n=Count("pk")).order_by("-n", "result", "final")
@@ -220,8 +235,8 @@ def compliance_dashboard(flt: DashboardFilter) -> Dashboard:
         filter=flt,
         total=total,
         by_channel=by_channel,
-        by_cso=by_cso,
-        cso_count=cso_rows.distinct().count(),
+        by_cso=all_csos[:TOP_CSOS],
+        cso_count=len(all_csos),
         by_day=by_day,
         by_zone=by_zone,
         reasons=reasons,
