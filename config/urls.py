@@ -8,6 +8,8 @@ admin.site.site_header = "PLN 123 SOP & QA scoring"
 admin.site.site_title = "PLN 123 SOP"
 admin.site.index_title = "SOP directives and transcript scoring"
 
+handler403 = "config.errors.permission_denied"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("health/", health.health, name="health"),

@@ -17,7 +17,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from policy import views
+from policy import timeline_views, views
 from policy.choices import DirectiveKind, DirectiveStatus
 from policy.forms import (
     ChangeReasonForm,
@@ -109,6 +109,13 @@ class ReasonedHistoryAdmin(SimpleHistoryAdmin):
         # simple-history saves a posted revert after checking view permission only.
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
+        # Who may not revert sees a snapshot: fields that look, and are, read-only.
+        record = self.model.history.filter(history_id=version_id).select_related("history_user").first()
+        extra_context = {
+            **(extra_context or {}),
+            "read_only": self.revert_disabled(request) or not self.has_change_permission(request),
+            "record": record,
+        }
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
 
@@ -439,6 +446,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("preview/", wrap(self.preview_view), name="policy_directive_preview"),
+            path("timeline/", wrap(self.timeline_view), name="policy_directive_timeline"),
             path("<path:object_id>/publish/", wrap(self.publish_view), name="policy_directive_publish"),
             path("<path:object_id>/withdraw/", wrap(self.withdraw_view), name="policy_directive_withdraw"),
             *super().get_urls(),
@@ -446,6 +454,9 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
 
     def preview_view(self, request):
         return views.directive_preview(request, model_admin=self)
+
+    def timeline_view(self, request):
+        return timeline_views.directive_timeline(request, model_admin=self)
 
     def publish_view(self, request, object_id):
         return views.directive_publish_view(request, model_admin=self, object_id=object_id)

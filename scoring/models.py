@@ -208,7 +208,12 @@ class Score(models.Model):
                 fields=["transcript", "parameter"], condition=Q(is_current=True), name="score_one_current"
             ),
         ]
-        indexes = [models.Index(fields=["is_current", "result"])]
+        indexes = [
+            models.Index(fields=["is_current", "result"]),
+            # The dashboard's filters and groups on current scores.
+            models.Index(fields=["is_current", "directive"], name="score_current_directive"),
+            models.Index(fields=["is_current", "zone_label"], name="score_current_zone"),
+        ]
         permissions = [("override_score", "Can override a score with a written justification")]
 
     def __str__(self) -> str:
@@ -257,6 +262,8 @@ class ScoreOverride(models.Model):
 
     class Meta:
         ordering = list(OVERRIDE_NEWEST_FIRST)
+        # The latest override of a score (the final result's subquery) read from the index.
+        indexes = [models.Index(fields=["score", "-created_at", "-id"], name="override_score_newest")]
 
     def __str__(self) -> str:
         return f"{self.score} -> {self.result}"

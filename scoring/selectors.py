@@ -8,8 +8,10 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone as djtz
 
 from policy.models import Channel, TimeZoneAlias
+from policy.selectors import policy_snapshot
 from rules import engine
-from rules.resolver import resolve_zone
+from rules.evidence import Evidence, greeting_evidence
+from rules.resolver import PolicyError, resolve_zone
 from rules.transcript import MessageIn, TranscriptIn
 from scoring.choices import ChunkStatus
 from scoring.models import Message, Score, Transcript, UploadBatch
@@ -123,3 +125,18 @@ def chunk_transcript_inputs(chunk_id: int) -> list[tuple[int, str, TranscriptIn]
         )
         inputs.append((pk, digest, transcript))
     return inputs
+
+
+def score_evidence(score: Score) -> Evidence | None:
+    """The owed greeting and the CSO's first turn aligned (rules.evidence), read with the
+    policy as it stood when the score was made (the current one when the history does not
+    reach back that far). None when the transcript's content changed since, or nothing
+    was owed."""
+    transcript = score.transcript
+    if score.content_hash and score.content_hash != transcript.content_hash:
+        return None
+    try:
+        policy = policy_snapshot(as_of=score.scored_at)
+    except PolicyError:
+        policy = policy_snapshot()
+    return greeting_evidence(policy, transcript_to_input(transcript))

@@ -23,7 +23,7 @@ from django.utils.html import escape, format_html
 from django.views.decorators.http import require_POST
 
 from rules.resolver import PolicyError
-from scoring import exports, selectors, upload_errors
+from scoring import explain, exports, selectors, upload_errors
 from scoring.choices import BatchStatus
 from scoring.forms import OverrideForm, UploadForm
 from scoring.models import Score, UploadBatch
@@ -364,10 +364,18 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
         .with_latest_override()
         .order_by("-is_current", "-scored_at", "-pk")
     )
+    evidence = selectors.score_evidence(score)
     context = _context(
         request,
         model_admin,
         title=f"Score of {transcript.external_id}, parameter {score.parameter.code}",
+        evidence=evidence,
+        evidence_rows=[
+            {"piece": p, "kind": explain.KIND_LABELS.get(p.kind, p.kind), "label": explain.mark_label(p.mark, p.wrong)}
+            for p in (evidence.pieces if evidence else ())
+        ],
+        legend=[{"mark": m, "wrong": w, "text": t} for m, w, t in explain.LEGEND],
+        reason_clauses=explain.explained_reason(score.reason),
         score=score,
         object=score,
         transcript=transcript,
