@@ -113,8 +113,9 @@ class Message(models.Model):
 
 class ScoringChunk(models.Model):
     """A slice of a batch that one task scores in one transaction. Workers claim it
-    with a conditional update, so two never score it at once; a claim that outlives
-    the claim timeout is taken to be a dead worker's and the sweeper queues it again."""
+    with a conditional update, so two never score it at once. ``claimed_at`` is the
+    start of the claim's lease, renewed by its worker while it scores; a lease older
+    than the claim timeout is a dead worker's, and another worker takes the chunk over."""
 
     batch = models.ForeignKey(UploadBatch, on_delete=models.CASCADE, related_name="chunks")
     index = models.PositiveIntegerField()
