@@ -133,6 +133,17 @@ SCORING_CLAIM_TIMEOUT_SECONDS = env_int("PLN123_CLAIM_TIMEOUT", 600, minimum=10)
 # A chunk still pending this long after it was queued lost its message: queue it again.
 SCORING_REQUEUE_AFTER_SECONDS = env_int("PLN123_REQUEUE_AFTER", 900, minimum=10)
 
+# Uploads (issue 10): what one file may hold. Each limit is checked before the work it
+# would cost: the size before the file is stored, an XLSX's unpacked size and declared
+# rows before it is read, the others as the rows are read, so a file over one is
+# refused at the row where it goes over.
+UPLOAD_MAX_BYTES = env_int("PLN123_UPLOAD_MAX_MB", 1024, minimum=1) * 1024 * 1024
+UPLOAD_MAX_ROWS = env_int("PLN123_UPLOAD_MAX_ROWS", 5_000_000, minimum=1)
+UPLOAD_MAX_TRANSCRIPTS = env_int("PLN123_UPLOAD_MAX_TRANSCRIPTS", 1_000_000, minimum=1)
+UPLOAD_MAX_MESSAGES = env_int("PLN123_UPLOAD_MAX_MESSAGES", 1_000, minimum=1)
+UPLOAD_MAX_MESSAGE_CHARS = env_int("PLN123_UPLOAD_MAX_MESSAGE_CHARS", 20_000, minimum=1)
+UPLOAD_MAX_XLSX_BYTES = env_int("PLN123_UPLOAD_MAX_XLSX_MB", 1024, minimum=1) * 1024 * 1024
+
 # django-axes: lock an account/IP pair after repeated failed logins.
 AXES_FAILURE_LIMIT = env_int("PLN123_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = 1  # hours
