@@ -221,7 +221,15 @@ def table_rows(ctx: Context, fh: IO[bytes], suffix: str) -> Iterator[tuple[int, 
 
 
 def is_blank(cells: Any) -> bool:
-    return all(as_text(cell) == "" for cell in cells)
+    for cell in cells:
+        if cell is None:
+            continue
+        if cell.__class__ is str:  # the usual cell, checked without the general conversion
+            if cell and not cell.isspace():
+                return False
+        elif as_text(cell) != "":
+            return False
+    return True
 
 
 def _csv_records(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
