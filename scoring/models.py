@@ -57,6 +57,25 @@ class UploadBatch(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         permissions = [("rescore_transcripts", "Can start rescoring and resume batches")]
+        constraints = [
+            # One batch per file content at a time (issue 10): thirty concurrent uploads
+            # of one file store it once and score it once; a later one, after it has
+            # finished (or stalled), is a new batch that scores it again.
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(kind=BatchKind.UPLOAD)
+                & Q(
+                    status__in=[
+                        BatchStatus.RECEIVED,
+                        BatchStatus.CHECKING,
+                        BatchStatus.STORING,
+                        BatchStatus.QUEUED,
+                        BatchStatus.SCORING,
+                    ]
+                ),
+                name="batch_one_in_work_per_content",
+            ),
+        ]
         verbose_name = "upload batch"
         verbose_name_plural = "upload batches"
 

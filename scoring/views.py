@@ -146,6 +146,10 @@ def batch_upload(request, *, model_admin):
             upload = form.cleaned_data["file"]
             try:
                 batch = ingest.batch_receive(filename=upload.name, file=upload, user=request.user)
+            except ingest.BatchInWork as exc:
+                messages.info(request, str(exc))
+                if exc.batch is not None:
+                    return HttpResponseRedirect(batch_url(exc.batch))
             except UploadInvalid as exc:
                 errors = [str(error) for error in exc.errors]
                 messages.error(request, f"{upload.name} was not imported. Nothing was stored.")

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -51,6 +51,8 @@ _BULK = 500  # rows per bulk statement of the ORM
 # Transcripts stored per transaction: big enough that a statement carries many rows,
 # small enough that the workers scoring the chunks already stored are not kept waiting.
 STORE_GROUP = 2_000
+# An upload with one of these is still being imported (see UploadBatch's constraint).
+IN_WORK = (BatchStatus.RECEIVED, BatchStatus.CHECKING, BatchStatus.STORING, BatchStatus.QUEUED, BatchStatus.SCORING)
 
 
 def upload_limits() -> Limits:
@@ -117,6 +119,22 @@ def upload_check_path(*, path: Path) -> None:
 # --- step 1: receive ------------------------------------------------------------------------
 
 
+class BatchInWork(Exception):
+    """The same content is being imported right now, as ``batch``: nothing new is stored."""
+
+    def __init__(self, batch: UploadBatch | None):
+        self.batch = batch
+        where = f"batch {batch.pk} ({batch.original_name})" if batch else "another batch"
+        super().__init__(
+            f"The same file is already being imported as {where}; nothing new was stored. "
+            "Follow that batch; upload the file again after it has finished if it must be scored again."
+        )
+
+
+def _in_work(sha: str) -> UploadBatch | None:
+    return UploadBatch.objects.filter(kind=BatchKind.UPLOAD, sha256=sha, status__in=IN_WORK).order_by("pk").first()
+
+
 def batch_receive(*, filename: str, file: File, user, enqueue: bool = True) -> UploadBatch:
     """Store an uploaded file as it came and create its batch, to be checked and stored
     by a worker (:func:`batch_process`). Only the size is checked here."""
@@ -129,23 +147,31 @@ def batch_receive(*, filename: str, file: File, user, enqueue: bool = True) -> U
         digest.update(block)
     sha = digest.hexdigest()
     file.seek(0)
+    in_work = _in_work(sha)
+    if in_work is not None:
+        raise BatchInWork(in_work)
     with transaction.atomic():
         duplicate = UploadBatch.objects.filter(kind=BatchKind.UPLOAD, sha256=sha).order_by("pk").first()
-        batch = UploadBatch.objects.create(
-            kind=BatchKind.UPLOAD,
-            status=BatchStatus.RECEIVED,
-            original_name=name,
-            sha256=sha,
-            duplicate_of=duplicate,
-            uploaded_by=user,
-            file_size=size,
-            note=(
-                f"Same content as batch {duplicate.pk} ({duplicate.original_name}, "
-                f"{timezone.localtime(duplicate.created_at):%Y-%m-%d %H:%M}): its transcripts are scored again."
-                if duplicate
-                else ""
-            ),
-        )
+        try:
+            with transaction.atomic():
+                batch = UploadBatch.objects.create(
+                    kind=BatchKind.UPLOAD,
+                    status=BatchStatus.RECEIVED,
+                    original_name=name,
+                    sha256=sha,
+                    duplicate_of=duplicate,
+                    uploaded_by=user,
+                    file_size=size,
+                    note=(
+                        f"Same content as batch {duplicate.pk} ({duplicate.original_name}, "
+                        f"{timezone.localtime(duplicate.created_at):%Y-%m-%d %H:%M}): its transcripts are scored again."
+                        if duplicate
+                        else ""
+                    ),
+                )
+        except IntegrityError:
+            # The same content came in at the same moment: that upload is the one.
+            raise BatchInWork(_in_work(sha)) from None
         batch.file.save(f"batch-{batch.pk}-{name}", file, save=True)
         if enqueue:
             transaction.on_commit(lambda: send_ingest_batch(batch.pk))

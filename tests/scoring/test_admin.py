@@ -159,6 +159,23 @@ def test_same_file_again_warns_it_is_a_duplicate(admin_client, uploaded, dev_dat
     assert Transcript.objects.count() == DEV_TRANSCRIPTS  # the same ids update, never duplicate
 
 
+def test_same_file_while_it_is_imported_leads_to_that_batch(admin_client, seeded, dev_data):
+    """Issue 10: an upload of content that is being imported right now stores nothing
+    new; QA lands on the batch that imports it."""
+    content = dev_csv(dev_data)
+    page = reverse("admin:scoring_uploadbatch_upload")
+    first = admin_client.post(page, {"file": SimpleUploadedFile("a.csv", content)})
+    batch = UploadBatch.objects.get()
+    assert batch.status == BatchStatus.RECEIVED  # the worker has not run yet
+    again = admin_client.post(
+        reverse("admin:scoring_uploadbatch_upload"), {"file": SimpleUploadedFile("b.csv", content)}, follow=True
+    )
+    assert first.status_code == 302
+    assert again.redirect_chain[-1][0] == reverse("admin:scoring_uploadbatch_change", args=[batch.pk])
+    assert any(f"already being imported as batch {batch.pk} (a.csv)" in m for m in page_messages(again))
+    assert UploadBatch.objects.count() == 1
+
+
 # --- transcripts --------------------------------------------------------------------------------
 
 

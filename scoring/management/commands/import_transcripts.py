@@ -39,11 +39,16 @@ class Command(BaseCommand):
         if inline:
             self._inline(files, user)
             return
+        batches = []
         with transaction.atomic():
-            batches = []
             for path in files:
                 with open(path, "rb") as fh:
-                    batches.append(ingest.batch_receive(filename=path.name, file=File(fh, name=path.name), user=user))
+                    try:
+                        batches.append(
+                            ingest.batch_receive(filename=path.name, file=File(fh, name=path.name), user=user)
+                        )
+                    except ingest.BatchInWork as exc:
+                        self._in_work(path, exc)
         for batch in batches:
             if batch.duplicate_of_id:
                 self.stdout.write(f"note: {batch.original_name}: {batch.note}")
@@ -51,6 +56,11 @@ class Command(BaseCommand):
                 f"batch {batch.pk}: {batch.original_name}: stored and queued; the workers check it, store its "
                 f"transcripts and score them (follow it with: manage.py batch_status {batch.pk} --wait)"
             )
+
+    def _in_work(self, path: Path, exc) -> None:
+        self.stdout.write(f"note: {path.name}: {exc}")
+        if exc.batch is not None:
+            self.stdout.write(f"batch {exc.batch.pk}: {exc.batch.original_name}: {exc.batch.get_status_display()}")
 
     def _stop_on(self, problems: list[str], unlisted: int = 0) -> None:
         if not problems:
@@ -81,6 +91,9 @@ class Command(BaseCommand):
                 batch = ingest.batch_ingest(filename=path.name, path=path, user=user, enqueue=False)
             except UploadInvalid as exc:
                 self._stop_on([f"{path}: {error}" for error in exc.errors], exc.unlisted)
+            except ingest.BatchInWork as exc:
+                self._in_work(path, exc)
+                continue
             if batch.duplicate_of_id:
                 self.stdout.write(f"note: {batch.original_name}: {batch.note}")
             batch = chunks.batch_score_inline(batch=batch)
