@@ -193,23 +193,38 @@ def batch_process(*, batch_id: int, enqueue: bool = True) -> UploadBatch | None:
     batch = UploadBatch.objects.get(pk=batch_id)
     reader = _reader(batch.original_name, lambda: batch.file.open("rb"))
     try:
-        reader.check(progress=lambda rows: UploadBatch.objects.filter(pk=batch_id).update(rows_read=rows))
+        _check(batch, reader)
     except UploadInvalid as exc:
         _reject(batch, exc)
         return batch
+    except Exception:
+        _stall(batch_id, "checking")
+        raise
     try:
         _store(batch, reader, enqueue=enqueue)
-    except Exception as exc:
-        # Not the file's fault (it was checked): the database or the disk. Say so, so
-        # that QA uploads it again once the cause is fixed.
-        logger.exception("storing batch %s failed", batch_id)
-        UploadBatch.objects.filter(pk=batch_id).update(
-            status=BatchStatus.STALLED,
-            errors=[{"transcript": "", "error": f"storing the file stopped ({type(exc).__name__}); upload it again"}],
-        )
+    except UploadInvalid as exc:  # the stored file changed after it was checked
+        _reject(batch, exc)
+        return batch
+    except Exception:
+        _stall(batch_id, "storing")
         raise
     batch.refresh_from_db()
     return batch
+
+
+def _check(batch: UploadBatch, reader: UploadReader) -> None:
+    """The first pass, with the rows read so far on the batch row."""
+    reader.check(progress=lambda rows: UploadBatch.objects.filter(pk=batch.pk).update(rows_read=rows))
+
+
+def _stall(batch_id: int, step: str) -> None:
+    """Not the file's fault (a bad file is rejected): the database or the disk. Say so on
+    the batch, so that QA uploads the file again once the cause is fixed."""
+    logger.exception("%s batch %s failed", step, batch_id)
+    UploadBatch.objects.filter(pk=batch_id).update(
+        status=BatchStatus.STALLED,
+        errors=[{"transcript": "", "error": f"{step} the file stopped on an error of the server; upload it again"}],
+    )
 
 
 def _reject(batch: UploadBatch, exc: UploadInvalid) -> None:

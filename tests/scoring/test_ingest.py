@@ -161,3 +161,27 @@ def test_the_command_names_the_batch_already_importing_the_same_file(seeded, tmp
     assert f"note: same.jsonl: The same file is already being imported as batch {first.pk}" in out
     assert f"batch {first.pk}: same.jsonl: Received" in out
     assert UploadBatch.objects.count() == 1
+
+
+def test_an_ingest_stopped_by_the_server_stalls_the_batch_saying_so(seeded, user, monkeypatch):
+    """A checked file whose storing fails (the database went away) is not called bad:
+    the batch says it stopped, and QA is told to upload it again."""
+    from django.db import OperationalError
+
+    from scoring.services import ingest
+
+    batch = _receive(jsonl(line("A")), user)
+
+    def down(self, transcripts):
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(ingest._Store, "put", down)
+    with pytest.raises(OperationalError):
+        ingest.batch_process(batch_id=batch.pk, enqueue=False)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.STALLED
+    assert batch.errors == [
+        {"transcript": "", "error": "storing the file stopped on an error of the server; upload it again"}
+    ]
+    assert batch.row_errors == [] and not Transcript.objects.exists()
+    assert ingest.batch_process(batch_id=batch.pk) is None  # not taken twice
