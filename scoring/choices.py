@@ -23,6 +23,11 @@ class BatchKind(models.TextChoices):
 
 
 class BatchStatus(models.TextChoices):
+    # An upload's file is stored, then a worker checks it and stores its transcripts.
+    RECEIVED = "received", "Received (waiting to be checked)"
+    CHECKING = "checking", "Checking the file"
+    STORING = "storing", "Storing transcripts"
+    REJECTED = "rejected", "Rejected (the file has problems; nothing was stored)"
     QUEUED = "queued", "Queued"
     SCORING = "scoring", "Scoring"
     DONE = "done", "Done"
@@ -35,3 +40,8 @@ class ChunkStatus(models.TextChoices):
     CLAIMED = "claimed", "Being scored"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+
+
+# Statuses of a batch whose chunks are not all cut yet, or that will have none: it is
+# not finished when its chunks so far are done.
+BATCH_NOT_CUT = (BatchStatus.RECEIVED, BatchStatus.CHECKING, BatchStatus.STORING, BatchStatus.REJECTED)

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from policy.models import CSO, Channel, Directive, ScoredParameter
 from rules.vocabulary import Visibility
 from scoring.choices import BatchKind, BatchStatus, ChunkStatus, Result, Sender
+from scoring.types import RowError
 
 
 class UploadBatch(models.Model):
@@ -38,6 +39,17 @@ class UploadBatch(models.Model):
     chunk_count = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="Transcripts that could not be scored, and why.")
+    file_size = models.PositiveBigIntegerField(default=0, help_text="Bytes of the uploaded file.")
+    rows_read = models.PositiveBigIntegerField(
+        default=0, help_text="Rows (CSV, XLSX) or messages (JSON) of the file checked so far."
+    )
+    message_count = models.PositiveBigIntegerField(default=0, help_text="Messages stored so far.")
+    row_errors = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The problems that made the file rejected: location, column, message (the first 1,000).",
+    )
+    row_error_count = models.PositiveIntegerField(default=0, help_text="How many problems the file has in all.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -45,6 +57,25 @@ class UploadBatch(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         permissions = [("rescore_transcripts", "Can start rescoring and resume batches")]
+        constraints = [
+            # One batch per file content at a time (issue 10): thirty concurrent uploads
+            # of one file store it once and score it once; a later one, after it has
+            # finished (or stalled), is a new batch that scores it again.
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(kind=BatchKind.UPLOAD)
+                & Q(
+                    status__in=[
+                        BatchStatus.RECEIVED,
+                        BatchStatus.CHECKING,
+                        BatchStatus.STORING,
+                        BatchStatus.QUEUED,
+                        BatchStatus.SCORING,
+                    ]
+                ),
+                name="batch_one_in_work_per_content",
+            ),
+        ]
         verbose_name = "upload batch"
         verbose_name_plural = "upload batches"
 
@@ -59,7 +90,12 @@ class UploadBatch(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (BatchStatus.DONE, BatchStatus.INCOMPLETE)
+        return self.status in (BatchStatus.DONE, BatchStatus.INCOMPLETE, BatchStatus.REJECTED)
+
+    @property
+    def row_error_lines(self) -> list[str]:
+        """The file's problems as the upload page and the commands print them."""
+        return [str(RowError(e["location"], e["column"], e["message"])) for e in self.row_errors]
 
 
 class Transcript(models.Model):

@@ -15,7 +15,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import OperationalError
 
-from scoring.services import chunks
+from scoring.services import chunks, ingest
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,13 @@ def _score(chunk_id: int, token: str) -> None:
         # Anything else will fail again: stop, and say so on the batch for QA to resume.
         logger.exception("chunk %s failed", chunk_id)
         chunks.chunk_fail(chunk_id=chunk_id, token=token, error=f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def ingest_batch(batch_id: int) -> None:
+    """Check a received upload's file and store its transcripts; its chunks are queued
+    as they are stored. Quietly nothing when the batch is gone or already taken."""
+    ingest.batch_process(batch_id=batch_id)
 
 
 @shared_task

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from rules.resolver import PolicyError
 from scoring import explain, exports, selectors, upload_errors
-from scoring.choices import BatchStatus
+from scoring.choices import BATCH_NOT_CUT, BatchStatus
 from scoring.forms import OverrideForm, UploadForm
 from scoring.models import Score, UploadBatch
 from scoring.services import chunks, ingest, overrides
@@ -37,7 +37,7 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 # Batches that will move on by themselves: their page refreshes until they stop.
-MOVING = (BatchStatus.QUEUED, BatchStatus.SCORING)
+MOVING = (BatchStatus.RECEIVED, BatchStatus.CHECKING, BatchStatus.STORING, BatchStatus.QUEUED, BatchStatus.SCORING)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -116,11 +116,18 @@ def batch_progress_data(batch: UploadBatch) -> dict:
         "chunk_count": batch.chunk_count,
         "chunks_done": batch.chunks_done,
         "chunks": selectors.batch_chunk_summary(batch),
+        "rows_read": batch.rows_read,
+        "message_count": batch.message_count,
+        "row_error_count": batch.row_error_count,
+        "row_errors": batch.row_error_lines,
     }
 
 
-def queued_message(batch: UploadBatch) -> str:
-    return f"Batch {batch.pk}: {batch.transcript_count} transcript(s) queued for scoring."
+def received_message(batch: UploadBatch) -> str:
+    return (
+        f"Batch {batch.pk}: {batch.original_name} received. The workers check it and store its transcripts, "
+        "then score them; this page follows them, and lists every problem if the file has any."
+    )
 
 
 # --- upload ----------------------------------------------------------------------------------
@@ -135,9 +142,15 @@ def batch_upload(request, *, model_admin):
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
+            # Django has already spilled a big upload to a temporary file: it is stored
+            # from there as it is, never read into memory whole, and checked by a worker.
             upload = form.cleaned_data["file"]
             try:
-                batch = ingest.batch_ingest(filename=upload.name, content=upload.read(), user=request.user)
+                batch = ingest.batch_receive(filename=upload.name, file=upload, user=request.user)
+            except ingest.BatchInWork as exc:
+                messages.info(request, str(exc))
+                if exc.batch is not None:
+                    return HttpResponseRedirect(batch_url(exc.batch))
             except UploadInvalid as exc:
                 listing = upload_error_listing(request, upload.name, exc.errors)
                 errors = listing.pop("errors")
@@ -146,12 +159,12 @@ def batch_upload(request, *, model_admin):
                     f"{upload.name} was not imported: {len(exc.errors)} problem(s) found. Nothing was stored; "
                     "fix the file and upload it again.",
                 )
-            except (ValidationError, PolicyError, DatabaseError, LookupError) as exc:
+            except (ValidationError, PolicyError, DatabaseError, LookupError, OSError) as exc:
                 logger.exception("upload of %s failed", upload.name)
-                errors = [getattr(exc, "messages", None) and " ".join(exc.messages) or str(exc)]
+                errors = [getattr(exc, "messages", None) and " ".join(exc.messages) or "the file could not be stored"]
                 messages.error(request, f"{upload.name} was not imported. Nothing was stored.")
             else:
-                messages.success(request, queued_message(batch))
+                messages.success(request, received_message(batch))
                 if batch.duplicate_of_id:
                     messages.warning(request, batch.note)
                 return HttpResponseRedirect(batch_url(batch))
@@ -204,7 +217,7 @@ def batch_detail(request, *, model_admin, object_id):
         refresh=batch.status in MOVING,
         # Shown to those the POST lets through (rescore and resume check the same right).
         can_rescore=model_admin.has_rescore_permission(request),
-        can_resume=batch.status != BatchStatus.DONE,
+        can_resume=batch.status not in (BatchStatus.DONE, *BATCH_NOT_CUT),
         transcripts_url=admin_url("scoring_transcript_changelist", query=f"batch={batch.pk}"),
         scores_url=admin_url("scoring_score_changelist", query=f"batch={batch.pk}&current=all"),
         duplicate_url=batch_url(batch.duplicate_of) if batch.duplicate_of_id else "",

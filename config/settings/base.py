@@ -149,6 +149,17 @@ SCORING_CHUNK_TIME_LIMIT_SECONDS = env_int("PLN123_CHUNK_TIME_LIMIT", 600, minim
 # A chunk still pending this long after it was queued lost its message: queue it again.
 SCORING_REQUEUE_AFTER_SECONDS = env_int("PLN123_REQUEUE_AFTER", 900, minimum=10)
 
+# Uploads (issue 10): what one file may hold. Each limit is checked before the work it
+# would cost: the size before the file is stored, an XLSX's unpacked size and declared
+# rows before it is read, the others as the rows are read, so a file over one is
+# refused at the row where it goes over.
+UPLOAD_MAX_BYTES = env_int("PLN123_UPLOAD_MAX_MB", 1024, minimum=1) * 1024 * 1024
+UPLOAD_MAX_ROWS = env_int("PLN123_UPLOAD_MAX_ROWS", 5_000_000, minimum=1)
+UPLOAD_MAX_TRANSCRIPTS = env_int("PLN123_UPLOAD_MAX_TRANSCRIPTS", 1_000_000, minimum=1)
+UPLOAD_MAX_MESSAGES = env_int("PLN123_UPLOAD_MAX_MESSAGES", 1_000, minimum=1)
+UPLOAD_MAX_MESSAGE_CHARS = env_int("PLN123_UPLOAD_MAX_MESSAGE_CHARS", 20_000, minimum=1)
+UPLOAD_MAX_XLSX_BYTES = env_int("PLN123_UPLOAD_MAX_XLSX_MB", 1024, minimum=1) * 1024 * 1024
+
 # django-axes: failed logins lock an account at one client address (a few), and one
 # address for every account (more: guessing many usernames, or many people behind one
 # office NAT). Both counts are read by common.lockout.LockoutHandler, in this order.

@@ -27,7 +27,7 @@ from policy.selectors import policy_snapshot
 from rules import engine
 from rules.resolver import PolicyError
 from rules.snapshot import Policy
-from scoring.choices import BatchStatus, ChunkStatus
+from scoring.choices import BATCH_NOT_CUT, BatchStatus, ChunkStatus
 from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
 from scoring.queue import send_score_chunk
 from scoring.selectors import chunk_transcript_inputs
@@ -273,7 +273,7 @@ def batch_finish_if_done(*, batch_id: int) -> None:
     """Close the batch once its last chunk is done; collect the chunk errors."""
     done = (
         UploadBatch.objects.filter(pk=batch_id, chunks_done__gte=F("chunk_count"))
-        .exclude(status__in=[BatchStatus.DONE, BatchStatus.INCOMPLETE])
+        .exclude(status__in=[BatchStatus.DONE, BatchStatus.INCOMPLETE, *BATCH_NOT_CUT])
         .update(
             status=Case(When(failed_count__gt=0, then=Value(BatchStatus.INCOMPLETE)), default=Value(BatchStatus.DONE)),
             finished_at=timezone.now(),

@@ -3,7 +3,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scoring.choices import ChunkStatus
+from scoring.choices import BatchStatus, ChunkStatus
 from scoring.models import UploadBatch
 
 
@@ -23,11 +23,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         while True:
             row.refresh_from_db()
-            self.stdout.write(
-                f"batch {row.pk} ({row.original_name}): {row.get_status_display()}, "
-                f"{row.scored_count + row.failed_count}/{row.transcript_count} ({row.progress_percent}%), "
-                f"{row.failed_count} failed, {row.chunks_done}/{row.chunk_count} chunks"
-            )
+            self.stdout.write(self._line(row))
             if not wait or row.is_finished:
                 break
             if time.monotonic() > deadline:
@@ -42,3 +38,26 @@ class Command(BaseCommand):
         if row.is_finished and row.failed_count:
             for error in row.errors:
                 self.stderr.write(f"  {error.get('transcript')}: {error.get('error')}")
+        if row.status == BatchStatus.REJECTED:
+            for line in row.row_error_lines:
+                self.stderr.write(f"{row.original_name}: {line}")
+            if row.row_error_count > len(row.row_errors):
+                self.stderr.write(f"... and {row.row_error_count - len(row.row_errors)} more problem(s)")
+            if wait:
+                raise CommandError(
+                    f"Batch {row.pk} was rejected: {row.row_error_count} problem(s) in {row.original_name}; "
+                    "nothing was stored. Fix the file and import it again."
+                )
+
+    def _line(self, row: UploadBatch) -> str:
+        head = f"batch {row.pk} ({row.original_name}): {row.get_status_display()}"
+        if row.status in (BatchStatus.RECEIVED, BatchStatus.CHECKING):
+            return f"{head}, {row.rows_read} row(s) checked"
+        if row.status == BatchStatus.REJECTED:
+            return f"{head}, {row.row_error_count} problem(s) in the file"
+        stored = f", {row.transcript_count} stored" if row.status == BatchStatus.STORING else ""
+        return (
+            f"{head}{stored}, "
+            f"{row.scored_count + row.failed_count}/{row.transcript_count} ({row.progress_percent}%), "
+            f"{row.failed_count} failed, {row.chunks_done}/{row.chunk_count} chunks"
+        )
