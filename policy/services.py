@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from policy.choices import DirectiveKind, DirectiveStatus
+from policy.examples import directive_example_failures
 from policy.models import Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand
 from policy.selectors import directive_overlaps, document_precedence
 
@@ -182,6 +183,14 @@ def directive_content_save(
 
 
 @transaction.atomic
+def directive_examples_save(*, directive: Directive, examples: Iterable, user, reason: str) -> bool:
+    """Make the directive's labelled examples the given ones (new, changed or kept;
+    stored ones left out are deleted), each with the user and reason in its history.
+    Examples are not the directive's content: they do not make a new version."""
+    return _children_save(directive=directive, related_name="examples", wanted=list(examples), user=user, reason=reason)
+
+
+@transaction.atomic
 def directive_record_change(*, directive: Directive, user, reason: str) -> Directive:
     """A change to a document's content (fields, templates, channels): a new version."""
     directive.version += 1
@@ -196,6 +205,9 @@ def directive_publish(*, directive: Directive, user, reason: str = "") -> list[s
         raise ValidationError(f"{directive.reference} is already published.")
     directive.full_clean()
     problems = directive_validate_scope(directive=directive)
+    # Pusat's labelled examples must come out as labelled under the policy as it
+    # would be once this is published; the engine's reason says why one did not.
+    problems += directive_example_failures(directive)
     if problems:
         raise ValidationError(problems)
     directive.status = DirectiveStatus.PUBLISHED

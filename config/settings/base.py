@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "axes",
     "policy",
     "scoring",
+    "whatif",
     "audit",
 ]
 
