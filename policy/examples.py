@@ -34,7 +34,8 @@ class ExampleResult:
     def describe(self) -> str:
         """The failure in one line: which example, what was expected, what came and why."""
         return _(
-            "Example %(n)s (%(situation)s, %(cso)s: \u201c%(opening)s\u201d) expects %(expected)s, got %(got)s: %(reason)s"
+            "Example %(n)s (%(situation)s, %(cso)s: \u201c%(opening)s\u201d) "
+            "expects %(expected)s, got %(got)s: %(reason)s"
         ) % {
             "n": self.example.pk,
             "situation": f"{self.example.channel.code} {self.example.local_date:%Y-%m-%d} "
