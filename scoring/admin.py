@@ -14,6 +14,7 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy
 
 from rules.vocabulary import FLAG_FESTIVE_ON_PUBLIC
 from scoring import views
@@ -378,7 +379,7 @@ class ScoreAdmin(ReadOnlyAdmin):
     search_fields = ["transcript__external_id", "transcript__cso_name", "reason"]
     date_hierarchy = "transcript__started_at"
     list_select_related = ["transcript", "transcript__channel", "parameter", "directive"]
-    actions = ["export_csv", "export_xlsx"]
+    actions = ["export_csv", "export_xlsx", "evidence_zip"]
     change_list_template = "admin/scoring/score/change_list.html"
 
     def get_queryset(self, request):
@@ -425,11 +426,19 @@ class ScoreAdmin(ReadOnlyAdmin):
         return [
             path("export/<str:fmt>/", wrap(self.export_view), name="scoring_score_export"),
             path("<path:object_id>/override/", wrap(self.override_view), name="scoring_score_override"),
+            path("<path:object_id>/evidence/", wrap(self.evidence_view), name="scoring_score_evidence"),
             *super().get_urls(),
         ]
 
     def detail_view(self, request, object_id):
         return views.score_detail(request, model_admin=self, object_id=object_id)
+
+    def evidence_view(self, request, object_id):
+        return views.score_evidence(request, model_admin=self, object_id=object_id)
+
+    @admin.action(description=gettext_lazy("Download evidence packs of selected (ZIP)"), permissions=["view"])
+    def evidence_zip(self, request, queryset):
+        return views.evidence_zip_response(queryset)
 
     def override_view(self, request, object_id):
         return views.score_override_view(request, model_admin=self, object_id=object_id)
