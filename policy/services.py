@@ -74,8 +74,14 @@ def directive_overlap_warnings(*, directive: Directive) -> list[str]:
     warnings = []
     for other, channels, elements in directive_overlaps(directive):
         winner = max((directive, other), key=document_precedence)
+        # On a draft's publish page the overlap is one it would make.
+        verb = (
+            "are both published and overlap"
+            if directive.status == DirectiveStatus.PUBLISHED
+            else ("would overlap once it is published,")
+        )
         warnings.append(
-            f"{directive.reference} and {other.reference} are both published and overlap on "
+            f"{directive.reference} and {other.reference} {verb} on "
             f"{', '.join(elements)} for {', '.join(channels)}; {winner.reference} wins "
             "(higher priority, then later publication, then the one created later)."
         )
