@@ -13,12 +13,15 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from policy import timeline_views, views
 from policy.choices import DirectiveKind, DirectiveStatus
+from policy.examples import directive_examples_check
 from policy.forms import (
     ChangeReasonForm,
     DirectiveAdminForm,
@@ -28,11 +31,21 @@ from policy.forms import (
     TimeBandAdminForm,
     WithdrawForm,
 )
-from policy.models import CSO, Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand, TimeZoneAlias
+from policy.models import (
+    CSO,
+    Channel,
+    Directive,
+    DirectiveExample,
+    GreetingTemplate,
+    ScoredParameter,
+    TimeBand,
+    TimeZoneAlias,
+)
 from policy.resources import (
     IMPORT_HELP,
     ChannelResource,
     CSOResource,
+    DirectiveExampleResource,
     DirectiveResource,
     GreetingTemplateResource,
     ScoredParameterResource,
@@ -41,6 +54,7 @@ from policy.resources import (
 from policy.services import (
     DIRECTIVE_CONTENT_FIELDS,
     directive_content_save,
+    directive_examples_save,
     directive_overlap_warnings,
     directive_publish,
     directive_validate_scope,
@@ -224,6 +238,21 @@ class TimeBandAdmin(DirectiveContentAdmin):
     search_fields = ("word", "baseline__reference")
 
 
+@admin.register(DirectiveExample)
+class DirectiveExampleAdmin(ImportExportHistoryAdmin):
+    """Labelled examples on their own list, for import and export with the directives."""
+
+    resource_classes = [DirectiveExampleResource]
+    list_display = ("directive", "channel", "local_date", "local_time", "timezone", "cso_name", "expected")
+    list_filter = ("expected", "channel", "directive")
+    search_fields = ("directive__reference", "cso_name", "opening")
+    list_select_related = ("directive", "channel")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        DirectiveAdmin.report_examples(request, obj.directive)
+
+
 # --- directives ---------------------------------------------------------------------
 
 
@@ -244,13 +273,30 @@ class TimeBandInline(admin.TabularInline):
     verbose_name_plural = "time-of-day bands (rule S6)"
 
 
+class DirectiveExampleInline(admin.StackedInline):
+    model = DirectiveExample
+    formset = DirectiveChildFormSet
+    fields = (
+        ("channel", "local_date", "local_time", "timezone"),
+        ("visibility", "category", "first_contact"),
+        ("cso_name", "expected"),
+        "opening",
+        "note",
+    )
+    extra = 0
+    classes = ("collapse",)
+    verbose_name_plural = gettext_lazy(
+        "labelled examples (scored as if this directive were published; failing ones stop publication)"
+    )
+
+
 @admin.register(Directive)
 class DirectiveAdmin(ImportExportHistoryAdmin):
     """The baseline and the directives, told apart by the ``kind`` filter."""
 
     resource_classes = [DirectiveResource]
     form = DirectiveAdminForm
-    inlines = [GreetingTemplateInline, TimeBandInline]
+    inlines = [GreetingTemplateInline, TimeBandInline, DirectiveExampleInline]
     list_display = ("reference", "kind", "status", "window", "channel_codes", "priority", "version", "preview")
     list_filter = ("kind", "status", "channels")
     search_fields = ("reference", "title", "issuing_unit", "memo_text")
@@ -357,7 +403,30 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
             user=request.user,
             reason=self.reason_for_change(form, change, self.changed_inlines(formsets)),
         )
+        examples = self.inline_rows(inlines, DirectiveExample)
+        if examples is not None:
+            directive_examples_save(
+                directive=directive,
+                examples=examples,
+                user=request.user,
+                reason=self.reason_for_change(form, change, self.changed_inlines(formsets)),
+            )
         self.warn_after_save(request, directive)
+        self.report_examples(request, directive)
+
+    @staticmethod
+    def report_examples(request, directive):
+        """Every save scores the labelled examples as if the directive were published."""
+        results = directive_examples_check(directive)
+        failed = [r for r in results if not r.passed]
+        for result in failed:
+            messages.error(request, _("Labelled example failed: %(detail)s") % {"detail": result.describe()})
+        if results and not failed:
+            messages.success(
+                request,
+                _("All %(n)d labelled examples of %(ref)s pass as if it were published.")
+                % {"n": len(results), "ref": directive.reference},
+            )
 
     @staticmethod
     def changed_inlines(formsets) -> list[str]:

@@ -186,6 +186,24 @@ class PreviewForm(forms.Form):
         "instead of as they stand now.",
     )
 
+    draft = forms.ModelChoiceField(
+        label=_("As if this draft were published"),
+        queryset=Directive.objects.exclude(status=DirectiveStatus.PUBLISHED).order_by("reference"),
+        required=False,
+        help_text=_(
+            "Answer with the policy as it stands plus this draft (or withdrawn) directive, as if it were "
+            "published now. The answer is labelled: draft, not in force."
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("draft") is not None and cleaned.get("as_it_stood"):
+            raise ValidationError(
+                _('A draft is previewed against the policy as it stands: untick "As the policy stood then".')
+            )
+        return cleaned
+
     def cso_display_name(self) -> str | None:
         """The name put in the {nama_cso} slot: the typed name, else the CSO's first name."""
         typed = (self.cleaned_data.get("cso_name") or "").strip()

@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from policy.choices import DirectiveKind, DirectiveStatus, Element
+from policy.choices import DirectiveKind, DirectiveStatus, Element, Visibility
 from rules.templates import TemplateError, validate_template
 
 
@@ -297,3 +298,39 @@ class CSO(models.Model):
 
     def alias_list(self) -> list[str]:
         return split_list(self.aliases)
+
+
+class DirectiveExample(models.Model):
+    """A labelled example of a directive: a CSO's opening in a given situation and the
+    verdict Pusat expects for it. The examples are scored against the policy as it
+    would be with this directive published; a directive whose examples fail cannot
+    be published (``policy.services.directive_publish``)."""
+
+    class Expected(models.TextChoices):
+        YES = "YES", _("YES (the greeting is right)")
+        NO = "NO", _("NO (the greeting is wrong or missing)")
+        NA = "NA", _("NA (no greeting owed)")
+
+    directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="examples")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    local_date = models.DateField(_("local date"))
+    local_time = models.TimeField(_("local time"))
+    timezone = models.CharField(_("time zone"), max_length=64, default="WIB", help_text=_("WIB, WITA, WIT or IANA."))
+    visibility = models.CharField(
+        _("visibility"), max_length=16, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    first_contact = models.BooleanField(_("first contact"), default=True)
+    cso_name = models.CharField(_("CSO name"), max_length=200)
+    opening = models.TextField(_("CSO's first message"))
+    expected = models.CharField(_("expected result"), max_length=4, choices=Expected.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["directive", "pk"]
+        verbose_name = _("labelled example")
+        verbose_name_plural = _("labelled examples")
+
+    def __str__(self) -> str:
+        return f"{self.directive.reference}: {self.channel.code} {self.local_date} {self.local_time:%H:%M}"

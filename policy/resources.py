@@ -31,7 +31,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import fields, resources, widgets
 
 from common.spreadsheet import neutralise, unneutralise
-from policy.models import CSO, Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand
+from policy.models import CSO, Channel, Directive, DirectiveExample, GreetingTemplate, ScoredParameter, TimeBand
 from policy.services import DIRECTIVE_CONTENT_FIELDS, directive_content_save, stamp
 
 logger = logging.getLogger(__name__)
@@ -450,6 +450,41 @@ class CSOResource(HistoryResource):
         model = CSO
         fields = ("cso_id", "full_name", "aliases", "active")
         import_id_fields = ("cso_id",)
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+
+class DirectiveExampleResource(HistoryResource):
+    """A labelled example by directive reference + channel + local moment + zone + CSO
+    name: the situation is its identity; the opening and the expected result are its data."""
+
+    directive = fields.Field(
+        attribute="directive",
+        column_name="directive",
+        widget=CodeWidget(Directive, "reference", noun="directive reference"),
+    )
+    channel = fields.Field(
+        attribute="channel", column_name="channel", widget=CodeWidget(Channel, "code", noun="channel code")
+    )
+
+    class Meta:
+        model = DirectiveExample
+        fields = (
+            "directive",
+            "channel",
+            "local_date",
+            "local_time",
+            "timezone",
+            "visibility",
+            "category",
+            "first_contact",
+            "cso_name",
+            "opening",
+            "expected",
+            "note",
+        )
+        import_id_fields = ("directive", "channel", "local_date", "local_time", "timezone", "cso_name")
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True

@@ -101,10 +101,38 @@ def _documents_as_of(moment: dt.datetime):
         yield r, r.id, r.history_id, channels, templates.get(r.id, [])
 
 
-def policy_snapshot(as_of: dt.datetime | None = None) -> Policy:
+def _draft_document(draft: Directive):
+    """A draft (or withdrawn) directive as it would be published now: its stored
+    content, no publication instant (so rules.snapshot.precedence_key ranks it as the
+    latest publication), and the history row of its current version."""
+    draft = (
+        Directive.objects.filter(pk=draft.pk)
+        .prefetch_related(
+            "channels", Prefetch("templates", queryset=GreetingTemplate.objects.select_related("channel"))
+        )
+        .get()
+    )
+    draft.published_at = None
+    templates = [
+        TemplateText(t.element, t.channel.code if t.channel_id else None, t.text) for t in draft.templates.all()
+    ]
+    history = latest_history_ids([draft.pk]).get(draft.pk)
+    return draft, draft.pk, history, [c.code for c in draft.channels.all()], templates
+
+
+def policy_snapshot(as_of: dt.datetime | None = None, *, draft: Directive | None = None) -> Policy:
     """The published policy as plain data: as it stands, or as it stood at ``as_of``
-    (from the audit history). Raises PolicyError when there is no published baseline."""
+    (from the audit history). With ``draft``: the policy as it stands plus that
+    directive as if it were published now (its stored version replaces any other
+    version of it). Raises PolicyError when there is no published baseline."""
+    if draft is not None and as_of is not None:
+        raise ValueError("a draft is previewed against the policy as it stands, not as it stood")
     documents = list(_documents_as_of(as_of) if as_of else _current_documents())
+    if draft is not None:
+        documents = [d for d in documents if d[1] != draft.pk]
+        documents.append(_draft_document(draft))
+        # The same order the resolver uses: the draft, published now, is the latest.
+        documents.sort(key=lambda d: document_precedence(d[0]), reverse=True)
     baselines = [d for d in documents if d[0].kind == DirectiveKind.BASELINE]
     if not baselines:
         when = f" on {as_of:%Y-%m-%d %H:%M}" if as_of else ""

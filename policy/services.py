@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from policy.choices import DirectiveKind, DirectiveStatus
+from policy.examples import directive_example_failures
 from policy.models import Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand
 from policy.selectors import directive_overlaps, document_precedence
 
@@ -73,8 +74,14 @@ def directive_overlap_warnings(*, directive: Directive) -> list[str]:
     warnings = []
     for other, channels, elements in directive_overlaps(directive):
         winner = max((directive, other), key=document_precedence)
+        # On a draft's publish page the overlap is one it would make.
+        verb = (
+            "are both published and overlap"
+            if directive.status == DirectiveStatus.PUBLISHED
+            else ("would overlap once it is published,")
+        )
         warnings.append(
-            f"{directive.reference} and {other.reference} are both published and overlap on "
+            f"{directive.reference} and {other.reference} {verb} on "
             f"{', '.join(elements)} for {', '.join(channels)}; {winner.reference} wins "
             "(higher priority, then later publication, then the one created later)."
         )
@@ -182,6 +189,14 @@ def directive_content_save(
 
 
 @transaction.atomic
+def directive_examples_save(*, directive: Directive, examples: Iterable, user, reason: str) -> bool:
+    """Make the directive's labelled examples the given ones (new, changed or kept;
+    stored ones left out are deleted), each with the user and reason in its history.
+    Examples are not the directive's content: they do not make a new version."""
+    return _children_save(directive=directive, related_name="examples", wanted=list(examples), user=user, reason=reason)
+
+
+@transaction.atomic
 def directive_record_change(*, directive: Directive, user, reason: str) -> Directive:
     """A change to a document's content (fields, templates, channels): a new version."""
     directive.version += 1
@@ -196,6 +211,9 @@ def directive_publish(*, directive: Directive, user, reason: str = "") -> list[s
         raise ValidationError(f"{directive.reference} is already published.")
     directive.full_clean()
     problems = directive_validate_scope(directive=directive)
+    # Pusat's labelled examples must come out as labelled under the policy as it
+    # would be once this is published; the engine's reason says why one did not.
+    problems += directive_example_failures(directive)
     if problems:
         raise ValidationError(problems)
     directive.status = DirectiveStatus.PUBLISHED

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from policy.choices import DirectiveStatus
 from policy.forms import PreviewForm, PublishForm, WithdrawForm
 from policy.history import directive_changes_since
 from policy.models import Directive, GreetingTemplate, TimeBand
@@ -39,6 +40,8 @@ def _preview_initial(request) -> dict:
     initial = {"date": dt.date.today(), "time": dt.time(9, 0)}
     wanted = request.GET.get("directive", "")
     directive = Directive.objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    if directive is not None and directive.status != DirectiveStatus.PUBLISHED:
+        initial["draft"] = directive.pk
     if directive is not None:
         channel = directive.channels.order_by("code").first()
         if channel is not None:
@@ -52,7 +55,7 @@ def directive_preview(request, *, model_admin):
     """What a CSO must say on a channel at a local moment, under the published policy."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
-    answer = names = as_of = since = None
+    answer = names = as_of = since = draft = None
     changes = []
     if "channel" in request.GET:
         form = PreviewForm(request.GET)
@@ -62,7 +65,8 @@ def directive_preview(request, *, model_admin):
             at = dt.datetime.combine(data["date"], data["time"])
             try:
                 # The situation's instant, in its zone: "as it stood then" means then.
-                policy = policy_snapshot()
+                draft = data.get("draft")
+                policy = policy_snapshot(draft=draft)
                 since = local_time(at, zone_for(policy, data["timezone"])[0])
                 if data.get("as_it_stood"):
                     as_of = since
@@ -104,6 +108,7 @@ def directive_preview(request, *, model_admin):
         accepted_names=names,
         as_of=as_of,
         since=since,
+        draft=draft,
         changes_since=changes,
         media=model_admin.media + form.media,
     )

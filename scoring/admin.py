@@ -425,7 +425,7 @@ class ScoreAdmin(ReadOnlyAdmin):
     search_fields = ["transcript__external_id", "transcript__cso_name", "reason"]
     date_hierarchy = "transcript__started_at"
     list_select_related = ["transcript", "transcript__channel", "parameter", "directive"]
-    actions = ["export_csv", "export_xlsx"]
+    actions = ["export_csv", "export_xlsx", "evidence_zip"]
     change_list_template = "admin/scoring/score/change_list.html"
 
     def get_queryset(self, request):
@@ -474,6 +474,7 @@ class ScoreAdmin(ReadOnlyAdmin):
             path("dashboard/export/", wrap(self.dashboard_export_view), name="scoring_score_dashboard_export"),
             path("export/<str:fmt>/", wrap(self.export_view), name="scoring_score_export"),
             path("<path:object_id>/override/", wrap(self.override_view), name="scoring_score_override"),
+            path("<path:object_id>/evidence/", wrap(self.evidence_view), name="scoring_score_evidence"),
             *super().get_urls(),
         ]
 
@@ -485,6 +486,13 @@ class ScoreAdmin(ReadOnlyAdmin):
 
     def dashboard_export_view(self, request):
         return dashboard_views.dashboard_export(request, model_admin=self)
+
+    def evidence_view(self, request, object_id):
+        return views.score_evidence(request, model_admin=self, object_id=object_id)
+
+    @admin.action(description=_("Download evidence packs of selected (ZIP)"), permissions=["view"])
+    def evidence_zip(self, request, queryset):
+        return views.evidence_zip_response(queryset)
 
     def override_view(self, request, object_id):
         return views.score_override_view(request, model_admin=self, object_id=object_id)

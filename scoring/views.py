@@ -15,7 +15,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ from django.utils.html import escape, format_html
 from django.views.decorators.http import require_POST
 
 from rules.resolver import PolicyError
-from scoring import explain, exports, selectors, upload_errors
+from scoring import evidence_pack, explain, exports, selectors, upload_errors
 from scoring.choices import BATCH_NOT_CUT, BatchStatus
 from scoring.forms import OverrideForm, UploadForm
 from scoring.models import Score, UploadBatch
@@ -449,3 +449,26 @@ def score_override_view(request, *, model_admin, object_id):
             )
             return HttpResponseRedirect(admin_url("scoring_score_change", score.pk))
     return score_detail(request, model_admin=model_admin, object_id=object_id, override_form=form)
+
+
+# --- evidence packs -------------------------------------------------------------------------
+
+
+def score_evidence(request, *, model_admin, object_id):
+    """The evidence pack of one score, as a download."""
+    score, redirect = _object_or_redirect(request, model_admin, object_id)
+    if redirect:
+        return redirect
+    response = HttpResponse(evidence_pack.evidence_html(score), content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{evidence_pack.evidence_filename(score)}"'
+    return response
+
+
+def evidence_zip_response(queryset) -> StreamingHttpResponse:
+    """The evidence packs of the selected (filtered) scores as one ZIP, streamed."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+    response = StreamingHttpResponse(
+        evidence_pack.evidence_zip_stream(evidence_pack.evidence_scores(queryset)), content_type="application/zip"
+    )
+    response["Content-Disposition"] = f'attachment; filename="evidence-packs-{stamp}.zip"'
+    return response

@@ -14,7 +14,16 @@ from django.test import Client
 from django.urls import reverse
 
 from policy.choices import DirectiveKind, DirectiveStatus
-from policy.models import CSO, Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand, TimeZoneAlias
+from policy.models import (
+    CSO,
+    Channel,
+    Directive,
+    DirectiveExample,
+    GreetingTemplate,
+    ScoredParameter,
+    TimeBand,
+    TimeZoneAlias,
+)
 from tests.factories import (
     CSOFactory,
     DirectiveFactory,
@@ -94,6 +103,17 @@ def build_world(dev_data: Path) -> World:
     assert published.status == DirectiveStatus.PUBLISHED
     baseline = Directive.objects.get(kind=DirectiveKind.BASELINE)
     cso = CSOFactory(cso_id="CSO0001", full_name="Rina Marlina")
+    # A labelled example of the draft that passes (no greeting at all is NO), so the
+    # draft stays publishable.
+    example = DirectiveExample.objects.create(
+        directive=draft,
+        channel=live_chat,
+        local_date=dt.date(2024, 1, 10),
+        local_time=dt.time(9, 0),
+        cso_name="Rina",
+        opening="Halo",
+        expected="NO",
+    )
 
     batch = ingest.batch_ingest(
         filename="roles.jsonl", content=jsonl_lines(dev_data, 0, 3), user=superuser, enqueue=False
@@ -112,6 +132,7 @@ def build_world(dev_data: Path) -> World:
         "timeband": baseline.time_bands.order_by("starts_at").first(),
         "scoredparameter": ScoredParameter.objects.order_by("pk").first(),
         "cso": cso,
+        "directiveexample": example,
         "channel": email,
         "timezonealias": TimeZoneAlias.objects.get(code="WIB"),
         "uploadbatch": batch,

@@ -54,6 +54,8 @@ APP = {name: "policy" for name in POLICY_MODELS} | {
     "score": "scoring",
     "user": "auth",
     "group": "auth",
+    "whatifrun": "whatif",
+    "directiveexample": "policy",
 }
 NATAL = "SOP-PLN123-ROLES-IMPORTED"
 NATAL_CSV = (
@@ -351,6 +353,20 @@ def overridden(w: World) -> bool:
     return ScoreOverride.objects.filter(score=w.obj("score")).exists()
 
 
+def whatif_started(w: World) -> bool:
+    from whatif.models import WhatIfRun
+
+    return WhatIfRun.objects.filter(directive=w.draft).exists()
+
+
+def is_zip(response) -> bool:
+    return response["Content-Type"] == "application/zip" and b"".join(response.streaming_content)[:2] == b"PK"
+
+
+def is_evidence_pack(response) -> bool:
+    return is_attachment(response) and b"Evidence pack" in response.content
+
+
 def index_lists_policy(response) -> bool:
     return any(app["app_label"] == "policy" for app in response.context["app_list"])
 
@@ -395,6 +411,16 @@ DIRECTIVE = [
         lambda w: url("policy_directive_timeline"),
         shows=lambda r: PUBLISHED in r.content.decode() and 'id="timeline"' in r.content.decode(),
     ),
+    page(
+        "directive-preview-draft",
+        lambda w: url("policy_directive_preview")
+        + "?channel=live_chat&date=2024-01-10&time=09:00&timezone=WIB&visibility=private&element=opening"
+        + f"&first_contact=on&draft={w.draft.pk}",
+        shows=lambda r: b"Draft, not in force" in r.content,
+    ),
+    post("directive-whatif", lambda w: url("policy_directive_whatif", w.draft.pk), lambda w: {}, whatif_started),
+    page("directiveexample-list", changelist("directiveexample")),
+    page("whatifrun-list", changelist("whatifrun")),
     page("audit-trail", lambda w: reverse("audit:trail")),
     page(
         "audit-trail-csv",
@@ -445,6 +471,15 @@ SCORING = [
         shows=lambda r: r.context["board"].total.total >= 1 and b"<svg" in r.content,
     ),
     page("score-dashboard-export", lambda w: url("scoring_score_dashboard_export"), shows=is_attachment),
+    page("score-evidence", object_url("score", "evidence"), shows=is_evidence_pack),
+    post(
+        "score-evidence_zip",
+        changelist("score"),
+        lambda w: {"action": "evidence_zip", "_selected_action": [w.pk("score")], "index": "0"},
+        ok=(200,),
+        refused=REFUSED_ACTION,
+        shows=is_zip,
+    ),
 ]
 
 OTHER = [
@@ -557,6 +592,10 @@ TABLE = [
     ("directive-export-POST",               Y,    Y,  Y,      N),
     ("directive-preview-GET",               Y,    Y,  Y,      N),
     ("directive-timeline-GET",              Y,    Y,  Y,      N),
+    ("directive-preview-draft-GET",         Y,    Y,  Y,      N),
+    ("directive-whatif-POST",               Y,    N,  N,      N),
+    ("directiveexample-list-GET",           Y,    Y,  Y,      N),
+    ("whatifrun-list-GET",                  Y,    N,  Y,      N),
     ("audit-trail-GET",                     Y,    Y,  Y,      N),
     ("audit-trail-csv-GET",                 Y,    Y,  Y,      N),
     # -- scoring records: seen by all three roles, edited by nobody ----------------------------------
@@ -602,6 +641,8 @@ TABLE = [
     ("score-export_csv-POST",               Y,    Y,  Y,      N),
     ("score-dashboard-GET",                 Y,    Y,  Y,      N),
     ("score-dashboard-export-GET",          Y,    Y,  Y,      N),
+    ("score-evidence-GET",                  Y,    Y,  Y,      N),
+    ("score-evidence_zip-POST",             Y,    Y,  Y,      N),
     # -- the site and the accounts: only the Auditor reads the accounts --------------------------------
     ("index-GET",                           Y,    Y,  Y,      N),  # nogroup: a page with no app
     ("user-list-GET",                       N,    N,  Y,      N),
@@ -712,6 +753,7 @@ BODY_OF = {
 }
 OBJECT_OF = {  # the object a page acts on, when not the model's usual one
     "policy_directive_publish": lambda w: w.draft.pk,
+    "policy_directive_whatif": lambda w: w.draft.pk,
     "policy_directive_withdraw": lambda w: w.published.pk,
     "scoring_uploadbatch_resume": lambda w: w.stalled.pk,
 }

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "axes",
     "policy",
     "scoring",
+    "whatif",
     "audit",
 ]
 

@@ -92,3 +92,15 @@ def login(page, live_server, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_selector("#user-tools")
+
+
+@pytest.fixture
+def browser_page(page):
+    """The 1366x768 page under the name the what-if browser test uses."""
+    return page
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
