@@ -40,6 +40,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -419,18 +420,37 @@ def stage_kill(*, db, broker, csv_path, expected, queues, memory, folder, timeou
     beat = start_beat(env, folder / "beat.log")
     figure = KillFigure(transcripts=expected)
     try:
-        _, import_output = run_command(manage("import_transcripts", str(csv_path)), env)
+        process = subprocess.Popen(
+            [sys.executable, str(MANAGE), "import_transcripts", str(csv_path)],
+            cwd=ROOT,
+            env=env.as_dict(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + timeout
-        held = []
+        held, before = [], None
         while not held:
-            held = db.rows(
+            claimed = db.rows(
                 "SELECT id FROM scoring_scoringchunk WHERE status = %s AND claimed_by LIKE %s ORDER BY id",
                 ("claimed", "kill1@%"),
             )
-            if time.monotonic() > deadline:
-                figure.note = "worker 1 never held a chunk"
-                return figure
-            time.sleep(0.02)
+            # A claim seen the moment it is made: the worker is surely still scoring it.
+            if before is not None:
+                held = [row for row in claimed if row["id"] not in before]
+            before = {row["id"] for row in claimed}
+            batch = _batch(db, 0)
+            if (
+                held
+                or time.monotonic() > deadline
+                or (process.poll() is not None and process.returncode != 0)
+                or (batch is not None and str(batch["status"]).lower() in FINISHED)
+            ):
+                break
+            time.sleep(0.05)
+        process.wait()
+        if not held:
+            figure.note = "worker 1 held no chunk (use a larger --kill-transcripts)"
+            return figure
         pool[0].kill()
         killed = time.perf_counter()
         figure.chunk = held[0]["id"]
@@ -438,8 +458,11 @@ def stage_kill(*, db, broker, csv_path, expected, queues, memory, folder, timeou
         while time.perf_counter() - killed < kill_timeout:
             row = db.rows("SELECT status, claimed_by FROM scoring_scoringchunk WHERE id = %s", (figure.chunk,))[0]
             if row["status"] == "done":
-                figure.back_after = time.perf_counter() - killed
                 figure.rescored_by = str(row["claimed_by"]).split("@")[0]
+                if figure.rescored_by == "kill1":
+                    figure.note = "worker 1 finished its chunk before the kill landed"
+                else:
+                    figure.back_after = time.perf_counter() - killed
                 break
             time.sleep(0.1)
         figure.waited = time.perf_counter() - killed
@@ -691,7 +714,12 @@ def parse_args(argv):
     return args
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt  # so that the workers are stopped and the databases dropped
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _interrupted)
     args = parse_args(argv)
     keep = args.workdir is not None
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="pln123-bench-"))
