@@ -447,12 +447,13 @@ def stage_kill(*, db, broker, csv_path, expected, queues, memory, folder, timeou
             ):
                 break
             time.sleep(0.05)
-        process.wait()
         if not held:
+            process.wait()
             figure.note = "worker 1 held no chunk (use a larger --kill-transcripts)"
             return figure
         pool[0].kill()
         killed = time.perf_counter()
+        process.wait()  # the import may still be returning: after the kill, not before
         figure.chunk = held[0]["id"]
         log(f"kill: worker 1 SIGKILLed holding chunk {figure.chunk}; waiting up to {kill_timeout:.0f}s")
         while time.perf_counter() - killed < kill_timeout:
