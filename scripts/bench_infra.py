@@ -381,7 +381,15 @@ class Broker:
 
     def check_empty(self) -> None:
         if self.is_redis:
-            keys = self._client().dbsize()
+            client = self._client()
+            db = str(client.connection_pool.connection_kwargs.get("db", 0))
+            others = [c for c in client.client_list() if c.get("db") == db and c.get("cmd") != "client|list"]
+            if others:
+                raise SystemExit(
+                    f"--broker-url {self.url}: {len(others)} other client(s) use that Redis database (a worker "
+                    "there would take the benchmark's tasks); give it one nobody uses (redis://127.0.0.1:6379/N)."
+                )
+            keys = client.dbsize()
             if keys:
                 raise SystemExit(
                     f"--broker-url {self.url}: that Redis database holds {keys} key(s) already; "
