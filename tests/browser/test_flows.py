@@ -9,27 +9,12 @@ import re
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, login, shoot
+from tests.browser.conftest import PASSWORD, ensure_roles, login, shoot
 from tests.conftest import DEV_DATA
 from tests.workers import filesystem_transport_options, real_broker, start_worker, stop_worker
 
 # Transactional: the live server's thread and the worker process read what the test wrote.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def ensure_roles():
-    """The groups the roles migration makes: a transactional test before this one may have
-    flushed them (a flush re-creates permissions, not groups)."""
-    import importlib
-
-    from django.contrib.auth.models import Group, Permission
-
-    roles = importlib.import_module("policy.migrations.0003_roles").ROLES
-    for name, perms in roles.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            [Permission.objects.get(content_type__app_label=app, codename=code) for app, code in perms]
-        )
 
 
 @pytest.fixture
@@ -92,7 +77,7 @@ def test_pusat_publishes_a_directive(page, live_server, site):
     page.click("text=SOP-PLN123-BROWSER")
     page.click(".object-tools a:has-text('Publish')")
     page.fill("textarea[name=reason], input[name=reason]", "Memo Natal 2023 signed by the head of Pusat")
-    page.click("#content input[type=submit]")
+    page.click("#publish-button")
     page.wait_for_selector(".messagelist")
     shoot(page, "pusat-1-published")
     site["draft"].refresh_from_db()
@@ -108,6 +93,8 @@ def worker(tmp_path, settings):
     scoring small chunks so the batch page has a progress to show on its way."""
     settings.SCORING_CHUNK_SIZE = 5
     var_dir = tmp_path / "var"
+    # The worker reads the uploaded file where the site stored it: one media folder.
+    settings.MEDIA_ROOT = var_dir / "media"
     options = filesystem_transport_options(var_dir)
     log = tmp_path / "worker.log"
     process = start_worker(name="browser", broker_url="filesystem://", var_dir=var_dir, log=log, concurrency=1)

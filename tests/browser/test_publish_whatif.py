@@ -12,6 +12,7 @@ from policy.models import Channel, Directive, DirectiveExample, GreetingTemplate
 from policy.seed import HPN_OPENING, sop_seed
 from policy.services import directive_content_save
 from scoring.services import chunks, ingest
+from tests.browser.conftest import ensure_roles
 from tests.conftest import DEV_DATA
 from tests.factories import UserFactory
 from tests.roles import PUSAT
@@ -26,6 +27,7 @@ def test_publish_page_shows_the_whatif_report(live_server, browser_page, screens
     confirmation box before the Publish button; a screenshot is saved."""
     from django.contrib.auth.models import Group
 
+    ensure_roles()
     sop_seed(user=system_user())
     batch = ingest.batch_ingest(
         filename="dev.jsonl",
