@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from config.env import env_bool, env_broker, env_database, env_int, env_list, env_str, env_timezone  # noqa: F401
+from config.env import env_bool, env_broker, env_choice, env_database, env_int, env_list, env_str, env_timezone  # noqa: F401
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PLN123_VAR_DIR", str(BASE_DIR / "var")))
@@ -27,6 +27,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before common: the language of each request (the user's
+    # choice in the language cookie, else the browser's Accept-Language, else id).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -55,6 +58,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -70,7 +74,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = env_str("PLN123_LANGUAGE_CODE", "en")
+# Bahasa Indonesia by default; English per user (the switcher in the admin header).
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LANGUAGE_CODE = env_choice("PLN123_LANGUAGE_CODE", "id", [code for code, _name in LANGUAGES])
+# The project's catalogue (compiled .mo committed, so a clone needs no gettext tools).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# dd/mm/yyyy and 24-hour times in both languages (config/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
+# A year: the choice outlives a browser session.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The site default zone of rule S1: a transcript without a zone is in this one.
 TIME_ZONE = env_timezone("PLN123_TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True
