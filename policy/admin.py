@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
@@ -265,7 +266,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("channels")
 
-    @admin.display(description="window (local time)")
+    @admin.display(description=_("window (local time)"))
     def window(self, obj):
         if obj.is_baseline:
             return "standing"
@@ -273,13 +274,13 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
             return "-"
         return f"{obj.window_start:%Y-%m-%d %H:%M} to {obj.window_end:%Y-%m-%d %H:%M}"
 
-    @admin.display(description="channels")
+    @admin.display(description=_("channels"))
     def channel_codes(self, obj):
         if obj.is_baseline:
             return "all"
         return ", ".join(c.code for c in obj.channels.all()) or "-"
 
-    @admin.display(description="preview")
+    @admin.display(description=_("preview"))
     def preview(self, obj):
         url = reverse("admin:policy_directive_preview") + f"?directive={obj.pk}"
         return format_html('<a href="{}">Preview greeting</a>', url)
@@ -364,7 +365,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
         """Publishing and withdrawing: Pusat's right (policy.publish_directive)."""
         return request.user.has_perm("policy.publish_directive")
 
-    @admin.action(description="Publish selected directives", permissions=["publish"])
+    @admin.action(description=_("Publish selected directives"), permissions=["publish"])
     def publish_selected(self, request, queryset):
         for directive in queryset:
             self.publish_one(request, directive, reason="")
@@ -382,7 +383,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
             self.message_user(request, warning, messages.WARNING)
         return True
 
-    @admin.action(description="Withdraw selected directives (asks why)", permissions=["publish"])
+    @admin.action(description=_("Withdraw selected directives (asks why)"), permissions=["publish"])
     def withdraw_selected(self, request, queryset):
         form = WithdrawForm(request.POST if "confirm" in request.POST else None)
         if form.is_valid():

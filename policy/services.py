@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from policy.choices import DirectiveKind, DirectiveStatus
 from policy.models import Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand
@@ -136,7 +137,7 @@ def directive_content_save(
     if unknown:
         raise ValueError(f"not content fields of a directive: {', '.join(sorted(unknown))}")
     if not reason.strip():
-        raise ValidationError("Say why the directive changes.")
+        raise ValidationError(_("Say why the directive changes."))
     templates = None if templates is None else list(templates)
     time_bands = None if time_bands is None else list(time_bands)
     creating = directive.pk is None
@@ -212,7 +213,7 @@ def directive_withdraw(*, directive: Directive, user, reason: str) -> None:
             f"Only a published document can be withdrawn; {directive.reference} is {directive.status}."
         )
     if not reason.strip():
-        raise ValidationError("Say why the directive is withdrawn.")
+        raise ValidationError(_("Say why the directive is withdrawn."))
     directive.status = DirectiveStatus.WITHDRAWN
     directive.withdrawn_at = timezone.now()
     directive.withdrawn_by = user

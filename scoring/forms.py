@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import FileExtensionValidator
+from django.utils.translation import gettext_lazy as _
 
 from scoring.choices import Result
 
@@ -14,10 +15,12 @@ class UploadForm(forms.Form):
     """One transcript file in one of the formats of docs/formats.md."""
 
     file = forms.FileField(
-        label="Transcript file",
+        label=_("Transcript file"),
         validators=[FileExtensionValidator(UPLOAD_EXTENSIONS)],
-        help_text="JSON Lines (.jsonl), a JSON array (.json), CSV (.csv, UTF-8) or Excel (.xlsx). "
-        "A file with any bad row is rejected as a whole, with every error listed.",
+        help_text=_(
+            "JSON Lines (.jsonl), a JSON array (.json), CSV (.csv, UTF-8) or Excel (.xlsx). "
+            "A file with any bad row is rejected as a whole, with every error listed."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(f".{ext}" for ext in UPLOAD_EXTENSIONS)}),
     )
 
@@ -28,5 +31,5 @@ class OverrideForm(forms.Form):
     result = forms.ChoiceField(choices=Result.choices)
     justification = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Why the automatic result is wrong, in words the CSO and an auditor will read.",
+        help_text=_("Why the automatic result is wrong, in words the CSO and an auditor will read."),
     )

@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from rules.resolver import PolicyError
@@ -367,7 +368,7 @@ def scores_export(request, *, model_admin, fmt: str):
         changelist = model_admin.get_changelist_instance(request)
         queryset = changelist.get_queryset(request)
     except IncorrectLookupParameters:
-        messages.error(request, "Those filters are not understood; nothing was exported.")
+        messages.error(request, _("Those filters are not understood; nothing was exported."))
         return HttpResponseRedirect(admin_url("scoring_score_changelist"))
     return export_response(export_queryset(queryset), fmt)
 

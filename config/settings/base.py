@@ -2,7 +2,16 @@
 
 from pathlib import Path
 
-from config.env import env_bool, env_broker, env_choice, env_database, env_int, env_list, env_str, env_timezone  # noqa: F401
+from config.env import (  # noqa: F401
+    env_bool,
+    env_broker,
+    env_choice,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+    env_timezone,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PLN123_VAR_DIR", str(BASE_DIR / "var")))

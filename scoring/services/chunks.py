@@ -25,6 +25,7 @@ from django.utils import timezone
 from policy.models import ScoredParameter
 from policy.selectors import policy_snapshot
 from rules import engine
+from rules.messages import reason_json
 from rules.resolver import PolicyError
 from rules.snapshot import Policy
 from scoring.choices import BatchStatus, ChunkStatus
@@ -156,6 +157,7 @@ def _score_row(transcript: Transcript, verdict: engine.Verdict, parameters: dict
         passage_start=span[0],
         passage_end=span[1],
         reason=verdict.reason,
+        reason_parts=reason_json(verdict.reason_parts),
         flags=list(verdict.flags),
         local_time=verdict.local,
         zone_label=verdict.zone_label,
