@@ -67,6 +67,11 @@ class ReasonedHistoryAdmin(SimpleHistoryAdmin):
 
     form = ChangeReasonForm
 
+    @admin.display(description=_("Reason for this change"))
+    def change_reason(self, obj):
+        # The label of the form's reason field where a viewer sees the form read-only.
+        return ""
+
     def reason_for_change(self, form, change: bool, extra_changes: list[str] = ()) -> str:
         written = form.written_reason() if hasattr(form, "written_reason") else ""
         if written:
@@ -245,20 +250,20 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
     fieldsets = (
         (None, {"fields": ("kind", "reference", "title", "issuing_unit", "status", "version", "priority")}),
         (
-            "Validity window (local time of the transcript, rule S4; empty on the baseline)",
+            _("Validity window (local time of the transcript, rule S4; empty on the baseline)"),
             {"fields": (("valid_from_date", "valid_from_time"), ("valid_until_date", "valid_until_time"), "channels")},
         ),
-        ("Who owes it (rule S5)", {"fields": ("first_contact_only", "public_owed_categories")}),
-        ("Matching tolerance (rule S8)", {"fields": ("typo_ratio", "typo_min_length", "forms_of_address")}),
-        ("Memo", {"fields": ("memo_text", "memo_file"), "classes": ("collapse",)}),
+        (_("Who owes it (rule S5)"), {"fields": ("first_contact_only", "public_owed_categories")}),
+        (_("Matching tolerance (rule S8)"), {"fields": ("typo_ratio", "typo_min_length", "forms_of_address")}),
+        (_("Memo"), {"fields": ("memo_text", "memo_file"), "classes": ("collapse",)}),
         (
-            "Publication",
+            _("Publication"),
             {
                 "fields": ("published_at", "published_by", "withdrawn_at", "withdrawn_by", "created_at", "updated_at"),
                 "classes": ("collapse",),
             },
         ),
-        ("Why", {"fields": ("change_reason",)}),
+        (_("Why"), {"fields": ("change_reason",)}),
     )
 
     # --- list --------------------------------------------------------------------
@@ -283,7 +288,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
     @admin.display(description=_("preview"))
     def preview(self, obj):
         url = reverse("admin:policy_directive_preview") + f"?directive={obj.pk}"
-        return format_html('<a href="{}">Preview greeting</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Preview greeting"))
 
     # --- form ----------------------------------------------------------------------
 

@@ -53,8 +53,8 @@ class TimeZoneAlias(models.Model):
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "time zone alias"
-        verbose_name_plural = "time zone aliases"
+        verbose_name = _("time zone alias")
+        verbose_name_plural = _("time zone aliases")
 
     def __str__(self) -> str:
         return f"{self.code} ({self.iana_name})"
@@ -331,8 +331,8 @@ class CSO(models.Model):
 
     class Meta:
         ordering = ["full_name"]
-        verbose_name = "CSO"
-        verbose_name_plural = "CSOs"
+        verbose_name = _("CSO")
+        verbose_name_plural = _("CSOs")
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.cso_id})"

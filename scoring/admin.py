@@ -66,7 +66,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class BatchFilter(admin.SimpleListFilter):
     """The recent batches; any batch id works in the URL (``?batch=12``)."""
 
-    title = "batch"
+    title = _("batch")
     parameter_name = "batch"
 
     def lookups(self, request, model_admin):
@@ -100,14 +100,14 @@ class TranscriptBatchFilter(BatchFilter):
 class ScoreBatchFilter(BatchFilter):
     """Scores a batch made."""
 
-    title = "made by batch"
+    title = _("made by batch")
 
     def filter_batch(self, queryset, batch_id):
         return queryset.filter(batch_id=batch_id)
 
 
 class CSOFilter(admin.SimpleListFilter):
-    title = "CSO"
+    title = _("CSO")
     parameter_name = "cso"
     path = "cso_name"
 
@@ -126,7 +126,7 @@ class ScoreCSOFilter(CSOFilter):
 class CurrentFilter(admin.SimpleListFilter):
     """Current scores unless asked otherwise: rescoring keeps the old ones (rule S11)."""
 
-    title = "current"
+    title = _("current")
     parameter_name = "current"
 
     def lookups(self, request, model_admin):
@@ -156,7 +156,7 @@ class CurrentFilter(admin.SimpleListFilter):
 class FinalResultFilter(admin.SimpleListFilter):
     """The result in force: QA's latest override, else the automatic one."""
 
-    title = "final result"
+    title = _("final result")
     parameter_name = "final"
 
     def lookups(self, request, model_admin):
@@ -167,7 +167,7 @@ class FinalResultFilter(admin.SimpleListFilter):
 
 
 class FlagFilter(admin.SimpleListFilter):
-    title = "flags"
+    title = _("flags")
     parameter_name = "flag"
 
     def lookups(self, request, model_admin):

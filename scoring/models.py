@@ -52,8 +52,8 @@ class UploadBatch(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         permissions = [("rescore_transcripts", "Can start rescoring and resume batches")]
-        verbose_name = "upload batch"
-        verbose_name_plural = "upload batches"
+        verbose_name = _("upload batch")
+        verbose_name_plural = _("upload batches")
 
     def __str__(self) -> str:
         return f"Batch {self.pk} ({self.original_name or self.get_kind_display()})"

@@ -156,7 +156,7 @@ def batch_upload(request, *, model_admin):
                 return HttpResponseRedirect(batch_url(batch))
     else:
         form = UploadForm()
-    context = _context(request, model_admin, title="Upload transcripts", form=form, upload_errors=errors)
+    context = _context(request, model_admin, title=_("Upload transcripts"), form=form, upload_errors=errors)
     return TemplateResponse(request, "admin/scoring/uploadbatch/upload.html", context)
 
 

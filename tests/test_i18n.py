@@ -1,0 +1,228 @@
+"""Bahasa Indonesia: the catalogue is complete and compiled, the site speaks the
+reader's language, dates and times are dd/mm/yyyy and 24-hour, reasons of verdicts
+are translated, and no admin page a role can reach shows a project string in English."""
+
+from __future__ import annotations
+
+import html
+import re
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import translation
+
+from common.catalog import compiled_catalogue, project_catalogues, read_mo, read_po
+from tests.roles import ROLES, role_user
+from tests.test_roles import CASES, TABLE, _world, world  # noqa: F401 (fixtures)
+
+PO = settings.BASE_DIR / "locale" / "id" / "LC_MESSAGES" / "django.po"
+MO = PO.with_suffix(".mo")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+
+
+def entries():
+    return [e for e in read_po(PO) if e.msgid and not e.obsolete]
+
+
+# --- the catalogue -----------------------------------------------------------------------------
+
+
+def test_the_project_has_an_indonesian_catalogue():
+    assert project_catalogues(settings.BASE_DIR) == [PO]
+    assert settings.LOCALE_PATHS == [settings.BASE_DIR / "locale"]
+
+
+def test_every_message_is_translated_and_none_is_fuzzy():
+    missing = [e.msgid for e in entries() if not e.translated]
+    fuzzy = [e.msgid for e in entries() if e.fuzzy]
+    assert not missing, f"untranslated in {PO.name}: {missing}"
+    assert not fuzzy, f"fuzzy (not compiled) in {PO.name}: {fuzzy}"
+
+
+def test_translations_keep_the_placeholders_of_their_message():
+    wrong = [
+        (e.msgid, e.msgstr)
+        for e in entries()
+        if sorted(PLACEHOLDER.findall(e.msgid)) != sorted(PLACEHOLDER.findall(e.msgstr))
+        or ("{nama_cso}" in e.msgid) != ("{nama_cso}" in e.msgstr)
+    ]
+    assert not wrong
+
+
+def test_the_committed_mo_is_the_compiled_po():
+    """GIVEN the .po translators edit WHEN it is compiled in pure Python THEN it holds
+    exactly what the committed .mo holds (run `python3 dev.py messages --compile-only`)."""
+    expected = {k: v for k, v in compiled_catalogue(read_po(PO)).items() if k}
+    actual = {k: v for k, v in read_mo(MO).items() if k}
+    assert actual == expected, "locale/id/LC_MESSAGES/django.mo is stale: python3 dev.py messages --compile-only"
+
+
+# --- which language ------------------------------------------------------------------------------
+
+
+def test_indonesian_is_the_default_language():
+    from config.settings import base
+
+    assert base.LANGUAGE_CODE == "id"
+    assert [code for code, _ in settings.LANGUAGES] == ["id", "en"]
+    assert "django.middleware.locale.LocaleMiddleware" in settings.MIDDLEWARE
+
+
+@pytest.mark.django_db
+@override_settings(LANGUAGE_CODE="id")
+def test_a_browser_without_preference_gets_indonesian_and_one_asking_english_gets_english():
+    login = reverse("admin:login")
+    assert "Penilaian QA" in Client().get(login).content.decode()
+    page = Client().get(login, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "SOP &amp; QA scoring" in page and "Penilaian QA" not in page
+    page = Client().get(login, HTTP_ACCEPT_LANGUAGE="id-ID,id;q=0.9").content.decode()
+    assert "Penilaian QA" in page
+
+
+@pytest.mark.django_db
+def test_the_language_switcher_remembers_the_choice():
+    """GIVEN a QA user whose browser asks for English WHEN they choose Bahasa Indonesia in
+    the header THEN the pages are Indonesian from then on (the language cookie)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(role_user("QA"))
+    home = client.get(reverse("admin:index")).content.decode()
+    assert 'id="language-switcher"' in home and "Upload transcripts" in home
+    response = client.post(reverse("set_language"), {"language": "id", "next": reverse("admin:index")})
+    assert response.status_code == 302 and response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "id"
+    home = client.get(reverse("admin:index")).content.decode()
+    assert "Unggah transkrip" in home and "Upload transcripts" not in home
+    client.post(reverse("set_language"), {"language": "en", "next": reverse("admin:index")})
+    assert "Upload transcripts" in client.get(reverse("admin:index")).content.decode()
+
+
+# --- dates and times ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_dd_mm_yyyy_and_24_hour_times_are_accepted_and_shown(language):
+    import datetime as dt
+
+    from django.utils.formats import date_format, time_format
+
+    from audit.forms import AuditTrailForm
+
+    with translation.override(language):
+        form = AuditTrailForm({"start": "31/10/2023", "end": "2023-11-01"})
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["start"] == dt.date(2023, 10, 31)
+        assert date_format(dt.date(2023, 10, 31), "SHORT_DATE_FORMAT") == "31/10/2023"
+        assert time_format(dt.time(23, 59)) == "23:59"
+        assert time_format(dt.time(0, 0)) == "00:00"
+
+
+# --- reasons of verdicts -----------------------------------------------------------------------------
+
+
+def test_reasons_render_in_the_readers_language_and_in_english_as_stored():
+    from common.reasons import messages_shown
+    from rules.messages import N_, joined, msg, render
+
+    parts = [
+        msg(N_('missing phrase "%(phrase)s" (S8)'), phrase="Bisa Dibantu"),
+        msg(
+            N_("typo tolerated: %(typos)s (S8)"),
+            typos=joined([msg(N_('"%(said)s" for "%(phrase)s"'), said="Slamat", phrase="Selamat")]),
+        ),
+    ]
+    english = 'missing phrase "Bisa Dibantu" (S8); typo tolerated: "Slamat" for "Selamat" (S8)'
+    assert render([p.as_json() for p in parts]) == english
+    with translation.override("id"):
+        assert messages_shown(parts) == (
+            'frasa "Bisa Dibantu" tidak ada (S8); salah ketik ditoleransi: "Slamat" untuk "Selamat" (S8)'
+        )
+    with translation.override("en"):
+        assert messages_shown(parts) == english
+
+
+@pytest.mark.django_db
+def test_a_score_shows_its_reason_in_indonesian(world):  # noqa: F811
+    score = world.obj("score")
+    assert score.reason_parts, "the engine stores its reason as messages"
+    with translation.override("en"):
+        assert score.reason_shown == score.reason
+    with translation.override("id"):
+        assert score.reason_shown != score.reason
+    client = Client(HTTP_ACCEPT_LANGUAGE="id")
+    client.force_login(role_user("QA"))
+    page = client.get(reverse("admin:scoring_score_change", args=[score.pk])).content.decode()
+    with translation.override("id"):
+        assert html.escape(score.reason_shown, quote=False) in page.replace("&quot;", '"').replace("&#x27;", "'")
+
+
+# --- no English left on the pages of each role ---------------------------------------------------------
+
+
+def english_patterns():
+    """The catalogue's English messages that read as English (two words or more), as
+    patterns: a placeholder matches anything short."""
+    out = []
+    for e in entries():
+        if e.msgstr == e.msgid:
+            continue
+        words = re.findall(r"[A-Za-z]{2,}", PLACEHOLDER.sub(" ", e.msgid))
+        if len(words) < 2:
+            continue
+        pieces = [re.escape(html.unescape(p)) for p in PLACEHOLDER.split(e.msgid)[::2]]
+        out.append((e.msgid, re.compile(r"(?<!\w)" + r".{1,200}?".join(pieces) + r"(?!\w)")))
+    return out
+
+
+def page_text(content: str) -> str:
+    content = re.sub(r"<(script|style)\b.*?</\1>", " ", content, flags=re.S)
+    content = re.sub(r"<[^>]+>", " ", content)
+    return re.sub(r"\s+", " ", html.unescape(content))
+
+
+ROLE_PAGES = [
+    (role, name)
+    for name, *allowed in TABLE
+    if name.endswith("-GET")
+    and name in CASES
+    # Permission names are rows Django writes in English at migrate time, not messages.
+    and name != "group-view-GET"
+    for role, ok in zip(ROLES, allowed, strict=False)
+    if ok
+]
+
+
+@pytest.mark.parametrize("role", sorted({role for role, _ in ROLE_PAGES}))
+def test_every_page_a_role_reaches_is_in_indonesian(world, role):  # noqa: F811
+    """GIVEN each role and every admin page the role table lets it open WHEN it is
+    opened in Indonesian THEN no English message of the catalogue is on it."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="id")
+    client.force_login(role_user(role))
+    patterns = english_patterns()
+    found = {}
+    for _role, name in (pair for pair in ROLE_PAGES if pair[0] == role):
+        case = CASES[name]
+        response = client.get(case.url(world), follow=True)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        text = page_text(response.content.decode())
+        left = [msgid for msgid, pattern in patterns if pattern.search(text)]
+        if left:
+            found[name] = left
+    assert not found, f"English on the pages of {role}: {found}"
+
+
+@override_settings(LANGUAGE_CODE="id")
+@pytest.mark.django_db
+def test_command_output_is_in_indonesian_by_default():
+    from common.users import system_user
+    from policy.seed import sop_seed
+
+    sop_seed(user=system_user())
+    out = StringIO()
+    with translation.override("id"):
+        call_command("expected_greeting", "--channel", "live_chat", "--at", "2023-09-10T08:15:00+07:00", stdout=out)
+    text = out.getvalue()
+    assert "pukul 08:15 termasuk Pagi" in text, text
