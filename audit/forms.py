@@ -20,5 +20,7 @@ class AuditTrailForm(forms.Form):
             raise ValidationError(_("The range ends before it starts."))
         for day in (start, end):
             if day and not 1900 <= day.year <= 9000:
-                raise ValidationError(f"{day:%Y-%m-%d} is out of range: choose dates between 1900 and 9000.")
+                raise ValidationError(
+                    _("%(day)s is out of range: choose dates between 1900 and 9000.") % {"day": f"{day:%d/%m/%Y}"}
+                )
         return data

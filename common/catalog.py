@@ -169,14 +169,19 @@ def compile_po(po: Path, mo: Path | None = None) -> Path:
 
 
 def read_mo(path: Path) -> dict[str, str]:
-    """The catalogue of a compiled .mo, as Python's gettext reads it."""
+    """The entries of a compiled .mo as stored (plural keys as ``msgid NUL plural``),
+    whichever tool wrote it; Python's gettext must also accept the file."""
+    data = Path(path).read_bytes()
     with open(path, "rb") as handle:
-        translations = gettext.GNUTranslations(handle)
+        gettext.GNUTranslations(handle)  # raises on a file gettext cannot use
+    magic = struct.unpack("<I", data[:4])[0]
+    order = "<" if magic == 0x950412DE else ">"
+    _magic, _revision, count, keys_at, values_at = struct.unpack(order + "5I", data[:20])
     catalogue = {}
-    for key, value in translations._catalog.items():  # the only way to list a .mo's entries
-        if isinstance(key, tuple):  # plural forms: (msgid, index)
-            continue
-        catalogue[key] = value
+    for i in range(count):
+        klen, kpos = struct.unpack(order + "2I", data[keys_at + 8 * i : keys_at + 8 * i + 8])
+        vlen, vpos = struct.unpack(order + "2I", data[values_at + 8 * i : values_at + 8 * i + 8])
+        catalogue[data[kpos : kpos + klen].decode("utf-8")] = data[vpos : vpos + vlen].decode("utf-8")
     return catalogue
 
 

@@ -166,7 +166,11 @@ class DirectiveContentAdmin(ImportExportHistoryAdmin):
         try:
             self.save_content(request, obj, keep=False, reason=DELETED_REASON)
         except ValidationError as exc:
-            self.message_user(request, f"{obj} was not deleted: {error_text(exc)}", messages.ERROR)
+            self.message_user(
+                request,
+                _("%(object)s was not deleted: %(error)s") % {"object": obj, "error": error_text(exc)},
+                messages.ERROR,
+            )
 
     def save_content(self, request, obj, *, keep: bool, reason: str):
         directive = getattr(obj, self.parent_field)
@@ -359,7 +363,11 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
             return
         if directive.status == DirectiveStatus.DRAFT:
             for problem in directive_validate_scope(directive=directive):
-                messages.warning(request, f"Before {directive.reference} can be published: {problem}")
+                messages.warning(
+                    request,
+                    _("Before %(reference)s can be published: %(problem)s")
+                    % {"reference": directive.reference, "problem": problem},
+                )
         elif directive.status == DirectiveStatus.PUBLISHED:
             for warning in directive_overlap_warnings(directive=directive):
                 messages.warning(request, warning)
@@ -381,9 +389,19 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
                 warnings = directive_publish(directive=directive, user=request.user, reason=reason)
         except ValidationError as exc:
             directive.refresh_from_db()
-            self.message_user(request, f"{directive.reference} was not published: {error_text(exc)}", messages.ERROR)
+            self.message_user(
+                request,
+                _("%(reference)s was not published: %(error)s")
+                % {"reference": directive.reference, "error": error_text(exc)},
+                messages.ERROR,
+            )
             return False
-        self.message_user(request, f"{directive.reference} v{directive.version} is published.", messages.SUCCESS)
+        self.message_user(
+            request,
+            _("%(reference)s v%(version)s is published.")
+            % {"reference": directive.reference, "version": directive.version},
+            messages.SUCCESS,
+        )
         for warning in warnings:
             self.message_user(request, warning, messages.WARNING)
         return True
@@ -397,7 +415,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
             return None  # back to the list
         context = {
             **self.admin_site.each_context(request),
-            "title": "Withdraw directives",
+            "title": _("Withdraw directives"),
             "opts": self.model._meta,
             "queryset": queryset,
             "form": form,
@@ -412,9 +430,16 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
                 directive_withdraw(directive=directive, user=request.user, reason=reason)
         except ValidationError as exc:
             directive.refresh_from_db()
-            self.message_user(request, f"{directive.reference} was not withdrawn: {error_text(exc)}", messages.ERROR)
+            self.message_user(
+                request,
+                _("%(reference)s was not withdrawn: %(error)s")
+                % {"reference": directive.reference, "error": error_text(exc)},
+                messages.ERROR,
+            )
             return False
-        self.message_user(request, f"{directive.reference} is withdrawn.", messages.SUCCESS)
+        self.message_user(
+            request, _("%(reference)s is withdrawn.") % {"reference": directive.reference}, messages.SUCCESS
+        )
         return True
 
     # --- extra pages ---------------------------------------------------------------------
@@ -445,7 +470,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             self.message_user(
-                request, "Restore an old version by editing the directive, so it gets a new version.", messages.ERROR
+                request, _("Restore an old version by editing the directive, so it gets a new version."), messages.ERROR
             )
             return HttpResponseRedirect(reverse("admin:policy_directive_history", args=[object_id]))
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)

@@ -55,18 +55,30 @@ def directive_validate_scope(*, directive: Directive, channels=None, templates=N
     for template in templates:
         if template.channel_id and template.channel.code not in covered:
             problems.append(
-                f"The {template.get_element_display().lower()} template is for {template.channel.code}, "
-                f"which {directive.reference} does not cover; add the channel or remove the template."
+                _(
+                    "The %(element)s template is for %(channel)s, "
+                    "which %(reference)s does not cover; add the channel or remove the template."
+                )
+                % {
+                    "element": str(template.get_element_display()).lower(),
+                    "channel": template.channel.code,
+                    "reference": directive.reference,
+                }
             )
     for element in sorted({t.element for t in templates}):
         for code in sorted(covered):
             if not ScoredParameter.objects.filter(channel__code=code, element=element, active=True).exists():
                 problems.append(
-                    f"{directive.reference} covers {code}, but no scored parameter checks the {element} "
-                    f"greeting on {code}: add one under Scored parameters or remove the channel."
+                    _(
+                        "%(reference)s covers %(channel)s, but no scored parameter checks the %(element)s "
+                        "greeting on %(channel)s: add one under Scored parameters or remove the channel."
+                    )
+                    % {"reference": directive.reference, "channel": code, "element": element}
                 )
     if not templates:
-        problems.append(f"{directive.reference} has no greeting template: it would change nothing.")
+        problems.append(
+            _("%(reference)s has no greeting template: it would change nothing.") % {"reference": directive.reference}
+        )
     return problems
 
 
@@ -75,9 +87,18 @@ def directive_overlap_warnings(*, directive: Directive) -> list[str]:
     for other, channels, elements in directive_overlaps(directive):
         winner = max((directive, other), key=document_precedence)
         warnings.append(
-            f"{directive.reference} and {other.reference} are both published and overlap on "
-            f"{', '.join(elements)} for {', '.join(channels)}; {winner.reference} wins "
-            "(higher priority, then later publication, then the one created later)."
+            _(
+                "%(reference)s and %(other)s are both published and overlap on "
+                "%(elements)s for %(channels)s; %(winner)s wins "
+                "(higher priority, then later publication, then the one created later)."
+            )
+            % {
+                "reference": directive.reference,
+                "other": other.reference,
+                "elements": ", ".join(elements),
+                "channels": ", ".join(channels),
+                "winner": winner.reference,
+            }
         )
     return warnings
 
@@ -194,7 +215,7 @@ def directive_publish(*, directive: Directive, user, reason: str = "") -> list[s
     """Draft to published. Returns overlap warnings; raises ValidationError when the
     directive cannot be published."""
     if directive.status == DirectiveStatus.PUBLISHED:
-        raise ValidationError(f"{directive.reference} is already published.")
+        raise ValidationError(_("%(reference)s is already published.") % {"reference": directive.reference})
     directive.full_clean()
     problems = directive_validate_scope(directive=directive)
     if problems:
@@ -210,7 +231,8 @@ def directive_publish(*, directive: Directive, user, reason: str = "") -> list[s
 def directive_withdraw(*, directive: Directive, user, reason: str) -> None:
     if directive.status != DirectiveStatus.PUBLISHED:
         raise ValidationError(
-            f"Only a published document can be withdrawn; {directive.reference} is {directive.status}."
+            _("Only a published document can be withdrawn; %(reference)s is %(status)s.")
+            % {"reference": directive.reference, "status": directive.status}
         )
     if not reason.strip():
         raise ValidationError(_("Say why the directive is withdrawn."))

@@ -127,7 +127,7 @@ def directive_publish_view(request, *, model_admin, object_id):
     context = _context(
         request,
         model_admin,
-        title=f"Publish {directive.reference}",
+        title=_("Publish %(reference)s") % {"reference": directive.reference},
         directive=directive,
         form=form,
         verb="Publish",
@@ -146,7 +146,7 @@ def directive_withdraw_view(request, *, model_admin, object_id):
     context = _context(
         request,
         model_admin,
-        title=f"Withdraw {directive.reference}",
+        title=_("Withdraw %(reference)s") % {"reference": directive.reference},
         directive=directive,
         form=form,
         verb="Withdraw",

@@ -344,7 +344,10 @@ class TranscriptAdmin(ReadOnlyAdmin):
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return None
         self.message_user(
-            request, f"Batch {batch.pk}: {batch.transcript_count} transcript(s) queued for rescoring.", messages.SUCCESS
+            request,
+            _("Batch %(batch)s: %(count)s transcript(s) queued for rescoring.")
+            % {"batch": batch.pk, "count": batch.transcript_count},
+            messages.SUCCESS,
         )
         return HttpResponseRedirect(views.batch_url(batch))
 

@@ -56,7 +56,10 @@ class UploadBatch(models.Model):
         verbose_name_plural = _("upload batches")
 
     def __str__(self) -> str:
-        return f"Batch {self.pk} ({self.original_name or self.get_kind_display()})"
+        return _("Batch %(batch)s (%(name)s)") % {
+            "batch": self.pk,
+            "name": self.original_name or self.get_kind_display(),
+        }
 
     @property
     def progress_percent(self) -> int:

@@ -62,7 +62,11 @@ def _object_or_redirect(request, model_admin, object_id):
     obj = model_admin.get_object(request, unquote(object_id))
     if obj is None:
         opts = model_admin.model._meta
-        messages.warning(request, f"There is no {opts.verbose_name} with id {object_id!r}; perhaps it was deleted.")
+        messages.warning(
+            request,
+            _("There is no %(thing)s with id %(id)s; perhaps it was deleted.")
+            % {"thing": opts.verbose_name, "id": repr(object_id)},
+        )
         return None, HttpResponseRedirect(admin_url(f"{opts.app_label}_{opts.model_name}_changelist"))
     if not model_admin.has_view_permission(request, obj):
         raise PermissionDenied
@@ -121,7 +125,10 @@ def batch_progress_data(batch: UploadBatch) -> dict:
 
 
 def queued_message(batch: UploadBatch) -> str:
-    return f"Batch {batch.pk}: {batch.transcript_count} transcript(s) queued for scoring."
+    return _("Batch %(batch)s: %(count)s transcript(s) queued for scoring.") % {
+        "batch": batch.pk,
+        "count": batch.transcript_count,
+    }
 
 
 # --- upload ----------------------------------------------------------------------------------
@@ -142,13 +149,16 @@ def batch_upload(request, *, model_admin):
                 errors = [str(error) for error in exc.errors]
                 messages.error(
                     request,
-                    f"{upload.name} was not imported: {len(errors)} problem(s) found. Nothing was stored; "
-                    "fix the file and upload it again.",
+                    _(
+                        "%(file)s was not imported: %(count)s problem(s) found. Nothing was stored; "
+                        "fix the file and upload it again."
+                    )
+                    % {"file": upload.name, "count": len(errors)},
                 )
             except (ValidationError, PolicyError, DatabaseError, LookupError) as exc:
                 logger.exception("upload of %s failed", upload.name)
                 errors = [getattr(exc, "messages", None) and " ".join(exc.messages) or str(exc)]
-                messages.error(request, f"{upload.name} was not imported. Nothing was stored.")
+                messages.error(request, _("%(file)s was not imported. Nothing was stored.") % {"file": upload.name})
             else:
                 messages.success(request, queued_message(batch))
                 if batch.duplicate_of_id:
@@ -201,10 +211,12 @@ def rescore_batch(request, *, batch: UploadBatch, user) -> UploadBatch | None:
         new = ingest.batch_rescore(source=batch, user=user)
     except (ValidationError, PolicyError, DatabaseError) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        messages.error(request, f"Batch {batch.pk} was not rescored: {text}")
+        messages.error(request, _("Batch %(batch)s was not rescored: %(error)s") % {"batch": batch.pk, "error": text})
         return None
     messages.success(
-        request, f"Batch {new.pk}: {new.transcript_count} transcript(s) of batch {batch.pk} queued for rescoring."
+        request,
+        _("Batch %(batch)s: %(count)s transcript(s) of batch %(source)s queued for rescoring.")
+        % {"batch": new.pk, "count": new.transcript_count, "source": batch.pk},
     )
     return new
 
@@ -213,12 +225,14 @@ def resume_batch(request, *, batch: UploadBatch) -> int | None:
     try:
         queued = chunks.batch_resume(batch=batch)
     except (ValidationError, PolicyError, DatabaseError) as exc:
-        messages.error(request, f"Batch {batch.pk} was not resumed: {exc}")
+        messages.error(request, _("Batch %(batch)s was not resumed: %(error)s") % {"batch": batch.pk, "error": exc})
         return None
     if queued:
-        messages.success(request, f"Batch {batch.pk}: {queued} chunk(s) queued again.")
+        messages.success(
+            request, _("Batch %(batch)s: %(count)s chunk(s) queued again.") % {"batch": batch.pk, "count": queued}
+        )
     else:
-        messages.info(request, f"Batch {batch.pk}: no chunk was waiting; nothing to resume.")
+        messages.info(request, _("Batch %(batch)s: no chunk was waiting; nothing to resume.") % {"batch": batch.pk})
     return queued
 
 
@@ -272,7 +286,7 @@ def transcript_detail(request, *, model_admin, object_id):
     context = _context(
         request,
         model_admin,
-        title=f"Transcript {transcript.external_id}",
+        title=_("Transcript %(transcript)s") % {"transcript": transcript.external_id},
         transcript=transcript,
         object=transcript,
         message_rows=rows,
@@ -294,9 +308,16 @@ def transcript_rescore_view(request, *, model_admin, object_id):
     try:
         batch = ingest.batch_rescore(transcripts=[transcript], user=request.user)
     except (ValidationError, PolicyError, DatabaseError) as exc:
-        messages.error(request, f"{transcript.external_id} was not rescored: {exc}")
+        messages.error(
+            request,
+            _("%(transcript)s was not rescored: %(error)s") % {"transcript": transcript.external_id, "error": exc},
+        )
         return HttpResponseRedirect(admin_url("scoring_transcript_change", transcript.pk))
-    messages.success(request, f"Batch {batch.pk}: {transcript.external_id} queued for rescoring.")
+    messages.success(
+        request,
+        _("Batch %(batch)s: %(transcript)s queued for rescoring.")
+        % {"batch": batch.pk, "transcript": transcript.external_id},
+    )
     return HttpResponseRedirect(batch_url(batch))
 
 
@@ -341,7 +362,8 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
     context = _context(
         request,
         model_admin,
-        title=f"Score of {transcript.external_id}, parameter {score.parameter.code}",
+        title=_("Score of %(transcript)s, parameter %(parameter)s")
+        % {"transcript": transcript.external_id, "parameter": score.parameter.code},
         score=score,
         object=score,
         transcript=transcript,
@@ -397,8 +419,13 @@ def score_override_view(request, *, model_admin, object_id):
         else:
             messages.success(
                 request,
-                f"{score.transcript.external_id} {score.parameter.code}: result set to {form.cleaned_data['result']} "
-                f"(automatic: {score.result}).",
+                _("%(transcript)s %(parameter)s: result set to %(result)s (automatic: %(automatic)s).")
+                % {
+                    "transcript": score.transcript.external_id,
+                    "parameter": score.parameter.code,
+                    "result": form.cleaned_data["result"],
+                    "automatic": score.result,
+                },
             )
             return HttpResponseRedirect(admin_url("scoring_score_change", score.pk))
     return score_detail(request, model_admin=model_admin, object_id=object_id, override_form=form)

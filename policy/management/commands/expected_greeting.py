@@ -26,7 +26,9 @@ class Command(BaseCommand):
         try:
             at = dt.datetime.fromisoformat(options["at"])
         except ValueError:
-            raise CommandError(f"--at {options['at']!r} is not an ISO 8601 date and time.") from None
+            raise CommandError(
+                _("--at %(value)s is not an ISO 8601 date and time.") % {"value": repr(options["at"])}
+            ) from None
         try:
             answer = expected_greeting(
                 policy_snapshot(),

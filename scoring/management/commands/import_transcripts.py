@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from common.commands import acting_user, add_user_argument
 from scoring.services import chunks, ingest
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         for raw in paths:
             path = Path(raw)
             if not path.is_file():
-                raise CommandError(f"{raw}: no such file.")
+                raise CommandError(_("%(path)s: no such file.") % {"path": raw})
             files.append((path, path.read_bytes()))
         # Every file is checked before any is stored: a bad file stores nothing.
         problems = []
@@ -37,26 +38,39 @@ class Command(BaseCommand):
         if problems:
             for line in problems:
                 self.stderr.write(line)
-            raise CommandError(f"{len(problems)} problem(s) found; nothing was stored. Fix the file(s) and run again.")
+            raise CommandError(
+                _("%(count)s problem(s) found; nothing was stored. Fix the file(s) and run again.")
+                % {"count": len(problems)}
+            )
         batches = []
         with transaction.atomic():
             for path, content in files:
                 batches.append(ingest.batch_ingest(filename=path.name, content=content, user=user, enqueue=not inline))
         for batch in batches:
             if batch.duplicate_of_id:
-                self.stdout.write(f"note: {batch.original_name}: {batch.note}")
+                self.stdout.write(_("note: %(file)s: %(note)s") % {"file": batch.original_name, "note": batch.note})
             if inline:
                 batch = chunks.batch_score_inline(batch=batch)
                 self.stdout.write(
-                    f"batch {batch.pk}: {batch.original_name}: {batch.transcript_count} transcript(s), "
-                    f"{batch.scored_count} scored, {batch.failed_count} failed ({batch.get_status_display()})"
+                    _(
+                        "batch %(batch)s: %(file)s: %(count)s transcript(s), "
+                        "%(scored)s scored, %(failed)s failed (%(status)s)"
+                    )
+                    % {
+                        "batch": batch.pk,
+                        "file": batch.original_name,
+                        "count": batch.transcript_count,
+                        "scored": batch.scored_count,
+                        "failed": batch.failed_count,
+                        "status": batch.get_status_display(),
+                    }
                 )
                 for error in batch.errors:
                     self.stderr.write(f"  {error.get('transcript')}: {error.get('error')}")
             else:
                 self.stdout.write(
-                    f"batch {batch.pk}: {batch.original_name}: "
-                    f"{batch.transcript_count} transcript(s) queued for scoring"
+                    _("batch %(batch)s: %(file)s: %(count)s transcript(s) queued for scoring")
+                    % {"batch": batch.pk, "file": batch.original_name, "count": batch.transcript_count}
                 )
         if inline and any(b.failed_count for b in batches):
-            raise CommandError("Some transcripts could not be scored; see above.")
+            raise CommandError(_("Some transcripts could not be scored; see above."))
