@@ -45,10 +45,11 @@ def test_every_message_is_translated_and_none_is_fuzzy():
 
 def test_translations_keep_the_placeholders_of_their_message():
     wrong = [
-        (e.msgid, e.msgstr)
+        (e.msgid, e.value)
         for e in entries()
-        if sorted(PLACEHOLDER.findall(e.msgid)) != sorted(PLACEHOLDER.findall(e.msgstr))
-        or ("{nama_cso}" in e.msgid) != ("{nama_cso}" in e.msgstr)
+        for translated in e.value.split("\0")
+        if sorted(set(PLACEHOLDER.findall(e.msgid))) != sorted(set(PLACEHOLDER.findall(translated)))
+        or ("{nama_cso}" in e.msgid) != ("{nama_cso}" in translated)
     ]
     assert not wrong
 
@@ -166,7 +167,7 @@ def english_patterns():
     patterns: a placeholder matches anything short."""
     out = []
     for e in entries():
-        if e.msgstr == e.msgid:
+        if e.value == e.msgid:
             continue
         words = re.findall(r"[A-Za-z]{2,}", PLACEHOLDER.sub(" ", e.msgid))
         if len(words) < 2:
@@ -226,3 +227,50 @@ def test_command_output_is_in_indonesian_by_default():
         call_command("expected_greeting", "--channel", "live_chat", "--at", "2023-09-10T08:15:00+07:00", stdout=out)
     text = out.getvalue()
     assert "pukul 08:15 termasuk Pagi" in text, text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [
+        ("", "31/10/2023 23:59 WIB"),
+        ("Asia/Makassar", "01/11/2023 00:59 WITA"),
+        ("Asia/Jayapura", "01/11/2023 01:59 WIT"),
+    ],
+)
+def test_times_are_shown_with_the_regional_zone_name_of_the_policy(zone, shown):
+    """The abbreviations are the policy's time zone aliases (the seed's WIB, WITA, WIT)."""
+    import datetime as dt
+
+    from common.users import system_user
+    from policy.seed import sop_seed
+    from policy.templatetags.zones import with_zone, zone_name
+
+    sop_seed(user=system_user())
+    moment = dt.datetime(2023, 10, 31, 16, 59, tzinfo=dt.UTC)
+    with translation.override("id"):
+        assert with_zone(moment, zone) == shown
+    assert zone_name("Asia/Makassar") == "WITA"
+    assert zone_name("Europe/Paris") == "Europe/Paris"
+
+
+@pytest.mark.django_db
+def test_a_directive_window_typed_as_dd_mm_yyyy_is_accepted_with_one_error_at_most(world):  # noqa: F811
+    """GIVEN Pusat edits a draft WHEN the first day is typed 31/10/2023 THEN it is stored;
+    an unreadable date gets one error, not a second one from the model."""
+    import datetime as dt
+
+    from tests.roles import superuser_form
+
+    change = reverse("admin:policy_directive_change", args=[world.draft.pk])
+    client = Client(HTTP_ACCEPT_LANGUAGE="id")
+    client.force_login(role_user("Pusat"))
+    data = superuser_form(world, change, valid_from_date="31/10/2023", valid_until_date="30/11/2023")
+    response = client.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    world.draft.refresh_from_db()
+    assert world.draft.valid_from_date == dt.date(2023, 10, 31)
+    data["valid_from_date"] = "31/13/2023"
+    response = client.post(change, data)
+    errors = response.context["adminform"].form.errors["valid_from_date"]
+    assert len(errors) == 1, errors
