@@ -274,3 +274,68 @@ def test_a_directive_window_typed_as_dd_mm_yyyy_is_accepted_with_one_error_at_mo
     response = client.post(change, data)
     errors = response.context["adminform"].form.errors["valid_from_date"]
     assert len(errors) == 1, errors
+
+
+def test_an_unknown_language_code_stops_the_process_naming_the_variable(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.env import env_choice
+
+    monkeypatch.setenv("PLN123_LANGUAGE_CODE", "fr")
+    with pytest.raises(ImproperlyConfigured, match="PLN123_LANGUAGE_CODE='fr' is not one of id, en"):
+        env_choice("PLN123_LANGUAGE_CODE", "id", ["id", "en"])
+    monkeypatch.setenv("PLN123_LANGUAGE_CODE", "en")
+    assert env_choice("PLN123_LANGUAGE_CODE", "id", ["id", "en"]) == "en"
+
+
+@pytest.mark.django_db
+def test_the_score_export_carries_the_reason_in_the_language_of_the_export(world):  # noqa: F811
+    import csv
+    import io
+
+    from scoring.exports import render_scores
+
+    score = world.obj("score")
+    with translation.override("id"):
+        rows = list(csv.DictReader(io.StringIO(render_scores([score], "csv").decode())))
+        shown = score.reason_shown
+    assert rows[0]["reason"] == score.reason  # the contract: English
+    assert rows[0]["reason_translated"] == shown != score.reason
+
+
+# --- no text left unmarked in the project's templates ------------------------------------------------
+
+TEMPLATE_DIRS = [settings.BASE_DIR / "templates", *sorted(settings.BASE_DIR.glob("*/templates"))]
+UNMARKED_ATTRIBUTE = re.compile(r'\b(?:title|placeholder|value|aria-label|alt)="([^"{]*[A-Za-z]{3,}[^"{]*)"')
+# Attribute values that are codes, not words.
+NOT_WORDS = {"yes", "no", "confirm", "post", "withdraw_selected"}
+
+
+def unmarked_text(source: str) -> list[str]:
+    source = re.sub(r"<(script|style)\b.*?</\1>", " ", source, flags=re.S)
+    source = re.sub(r"\{% comment %\}.*?\{% endcomment %\}|\{#.*?#\}", " ", source, flags=re.S)
+    source = re.sub(r"\{% blocktranslate.*?\{% endblocktranslate %\}", " ", source, flags=re.S)
+    source = re.sub(r"\{% block bodyclass %\}.*?\{% endblock %\}", " ", source, flags=re.S)  # CSS classes
+    found = []
+    for match in re.finditer(r">([^<]*)<", source):
+        text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}|&\w+;", " ", match.group(1), flags=re.S)
+        if re.search(r"[A-Za-z]{2,}", text):
+            found.append(match.group(1).strip())
+    for match in UNMARKED_ATTRIBUTE.finditer(source):
+        if match.group(1) not in NOT_WORDS:
+            found.append(match.group(0))
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for folder in TEMPLATE_DIRS for p in folder.rglob("*.html")),
+    ids=lambda p: str(p.relative_to(settings.BASE_DIR)),
+)
+def test_the_text_of_every_project_template_is_marked_for_translation(path):
+    assert unmarked_text(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_template_check_finds_unmarked_text():
+    assert unmarked_text('<p>Upload now</p><input value="Send">') == ["Upload now", 'value="Send"']
+    assert unmarked_text('<p>{% translate "Upload" %} {{ batch }}</p><input value="{% translate "Send" %}">') == []
