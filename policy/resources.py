@@ -15,6 +15,7 @@ publishes an imported directive with the admin's Publish action.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 from import_export import fields, resources, widgets
 
 from policy.models import CSO, Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand
@@ -59,7 +60,10 @@ class CodeWidget(widgets.ForeignKeyWidget):
             return self.get_queryset(value, row).get(**{self.field: value})
         except self.model.DoesNotExist:
             known = ", ".join(self.get_queryset(value, row).values_list(self.field, flat=True)[:20])
-            raise ValueError(f"unknown {self.noun} {value!r} (known: {known or 'none'})") from None
+            raise ValueError(
+                gettext("unknown %(noun)s %(value)s (known: %(known)s)")
+                % {"noun": gettext(self.noun), "value": repr(value), "known": known or gettext("none")}
+            ) from None
 
 
 class CodesWidget(widgets.ManyToManyWidget):
@@ -78,7 +82,10 @@ class CodesWidget(widgets.ManyToManyWidget):
         missing = sorted(set(codes) - {getattr(o, self.field) for o in found})
         if missing:
             known = ", ".join(self.model.objects.values_list(self.field, flat=True))
-            raise ValueError(f"unknown {self.noun} {', '.join(missing)} (known: {known})")
+            raise ValueError(
+                gettext("unknown %(noun)s %(value)s (known: %(known)s)")
+                % {"noun": gettext(self.noun), "value": ", ".join(missing), "known": known}
+            )
         return found
 
     def render(self, value, obj=None, **kwargs):
@@ -125,7 +132,9 @@ class DirectiveResource(HistoryResource):
     """A directive by its reference; channels as comma-separated codes."""
 
     channels = fields.Field(
-        attribute="channels", column_name="channels", widget=CodesWidget(Channel, "code", noun="channel code")
+        attribute="channels",
+        column_name="channels",
+        widget=CodesWidget(Channel, "code", noun=gettext_noop("channel code")),
     )
     status = fields.Field(attribute="status", column_name="status", readonly=True)
     version = fields.Field(attribute="version", column_name="version", readonly=True)
@@ -231,10 +240,12 @@ class GreetingTemplateResource(DirectiveChildResource):
     directive = fields.Field(
         attribute="directive",
         column_name="directive",
-        widget=CodeWidget(Directive, "reference", noun="directive reference"),
+        widget=CodeWidget(Directive, "reference", noun=gettext_noop("directive reference")),
     )
     channel = fields.Field(
-        attribute="channel", column_name="channel", widget=CodeWidget(Channel, "code", noun="channel code")
+        attribute="channel",
+        column_name="channel",
+        widget=CodeWidget(Channel, "code", noun=gettext_noop("channel code")),
     )
 
     class Meta:
@@ -254,7 +265,7 @@ class TimeBandResource(DirectiveChildResource):
     baseline = fields.Field(
         attribute="baseline",
         column_name="baseline",
-        widget=CodeWidget(Directive, "reference", noun="baseline reference"),
+        widget=CodeWidget(Directive, "reference", noun=gettext_noop("baseline reference")),
     )
 
     class Meta:
@@ -273,7 +284,9 @@ class ScoredParameterResource(HistoryResource):
     """A line of the QA form by code + channel code."""
 
     channel = fields.Field(
-        attribute="channel", column_name="channel", widget=CodeWidget(Channel, "code", noun="channel code")
+        attribute="channel",
+        column_name="channel",
+        widget=CodeWidget(Channel, "code", noun=gettext_noop("channel code")),
     )
 
     class Meta:
