@@ -278,15 +278,18 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
     @admin.display(description=_("window (local time)"))
     def window(self, obj):
         if obj.is_baseline:
-            return "standing"
+            return _("standing")
         if obj.window_start is None or obj.window_end is None:
             return "-"
-        return f"{obj.window_start:%Y-%m-%d %H:%M} to {obj.window_end:%Y-%m-%d %H:%M}"
+        return _("%(start)s to %(end)s") % {
+            "start": f"{obj.window_start:%d/%m/%Y %H:%M}",
+            "end": f"{obj.window_end:%d/%m/%Y %H:%M}",
+        }
 
     @admin.display(description=_("channels"))
     def channel_codes(self, obj):
         if obj.is_baseline:
-            return "all"
+            return _("all")
         return ", ".join(c.code for c in obj.channels.all()) or "-"
 
     @admin.display(description=_("preview"))

@@ -37,6 +37,8 @@ class Channel(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -171,6 +173,8 @@ class Directive(models.Model):
     history = HistoricalRecords(m2m_fields=[channels])
 
     class Meta:
+        verbose_name = _("directive")
+        verbose_name_plural = _("directives")
         ordering = ["kind", "-valid_from_date", "reference"]
         permissions = [("publish_directive", "Can publish and withdraw directives")]
         constraints = [
@@ -247,6 +251,8 @@ class TimeBand(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("time band")
+        verbose_name_plural = _("time bands")
         ordering = ["baseline", "starts_at"]
         constraints = [models.UniqueConstraint(fields=["baseline", "word"], name="timeband_unique_word")]
 
@@ -276,6 +282,8 @@ class GreetingTemplate(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("greeting template")
+        verbose_name_plural = _("greeting templates")
         ordering = ["directive", "element", "channel"]
         constraints = [
             models.UniqueConstraint(fields=["directive", "element", "channel"], name="template_unique_per_channel"),
@@ -310,6 +318,8 @@ class ScoredParameter(models.Model):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("scored parameter")
+        verbose_name_plural = _("scored parameters")
         ordering = ["code", "channel__code"]
         constraints = [models.UniqueConstraint(fields=["code", "channel"], name="parameter_unique_per_channel")]
 

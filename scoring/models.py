@@ -106,6 +106,8 @@ class Transcript(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("transcript")
+        verbose_name_plural = _("transcripts")
         ordering = ["-started_at", "external_id"]
         indexes = [models.Index(fields=["cso_name"]), models.Index(fields=["started_at"])]
 
@@ -127,6 +129,8 @@ class Message(models.Model):
     text = models.TextField(_("text"))
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["transcript", "position"]
         constraints = [models.UniqueConstraint(fields=["transcript", "position"], name="message_unique_position")]
 
@@ -152,6 +156,8 @@ class ScoringChunk(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
+        verbose_name = _("scoring chunk")
+        verbose_name_plural = _("scoring chunks")
         ordering = ["batch", "index"]
         constraints = [models.UniqueConstraint(fields=["batch", "index"], name="chunk_unique_index")]
         indexes = [models.Index(fields=["status", "claimed_at"])]
@@ -246,6 +252,8 @@ class Score(models.Model):
     objects = ScoreQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
         ordering = ["-scored_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -308,6 +316,8 @@ class ScoreOverride(models.Model):
     objects = ScoreOverrideQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("score override")
+        verbose_name_plural = _("score overrides")
         ordering = list(OVERRIDE_NEWEST_FIRST)
 
     def __str__(self) -> str:
