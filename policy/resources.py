@@ -15,13 +15,13 @@ publishes an imported directive with the admin's Publish action.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from import_export import fields, resources, widgets
 
 from policy.models import CSO, Channel, Directive, GreetingTemplate, ScoredParameter, TimeBand
 from policy.services import DIRECTIVE_CONTENT_FIELDS, directive_content_save, stamp
 
-IMPORT_HELP = (
+IMPORT_HELP = gettext_lazy(
     "Rows are matched by their natural key and saved one by one with your name and the reason "
     '"Imported from <file name>" in the history. Imported directives arrive as drafts: the status, '
     "version and publication columns are for information and are ignored; publish a directive with "
