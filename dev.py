@@ -282,9 +282,9 @@ def cmd_messages(options: argparse.Namespace) -> int:
     code = (
         "from pathlib import Path; from common.catalog import compile_po, project_catalogues, read_po\n"
         "for po in project_catalogues(Path('.')):\n"
-        "    entries = read_po(po); missing = [e.msgid for e in entries if e.msgid and not e.translated]\n"
-        "    print(f'{compile_po(po)}: {len(entries) - 1} messages, {len(missing)} untranslated')\n"
-        "    [print('  untranslated:', m) for m in missing]\n"
+        "    entries = read_po(po); missing = [e.msgid for e in entries if e.msgid and (e.fuzzy or not e.translated)]\n"
+        "    print(f'{compile_po(po)}: {len(entries) - 1} messages, {len(missing)} untranslated or fuzzy')\n"
+        "    [print('  to translate:', m) for m in missing]\n"
     )
     result = subprocess.run([str(PYTHON), "-c", code], cwd=ROOT, env=env)
     if result.returncode != 0:
