@@ -6,6 +6,7 @@ Each helper fails loudly, naming the variable, when a value is present but wrong
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -75,6 +76,19 @@ def env_timezone(name: str, default: str) -> str:
     return value
 
 
+# SQLite on every connection: WAL, so readers (a worker loading its next chunk) never
+# wait for a writer and a writer never waits for readers; synchronous=NORMAL, which in
+# WAL cannot corrupt the file and may lose only the last commits on a power cut (a chunk
+# whose commit is lost is still claimed, so it is scored again). BEGIN IMMEDIATE takes
+# the write lock at the start of a transaction, so two writers queue on the busy
+# timeout (seconds) instead of failing half-way with "database is locked".
+SQLITE_OPTIONS = {
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+}
+
+
 def env_database(name: str, default_sqlite_path: Path) -> dict:
     """Parse ``DATABASE_URL``; SQLite in the project folder when it is unset."""
     raw = env_str(name)
@@ -82,7 +96,7 @@ def env_database(name: str, default_sqlite_path: Path) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(default_sqlite_path),
-            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     try:
         config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
@@ -90,7 +104,7 @@ def env_database(name: str, default_sqlite_path: Path) -> dict:
         raise ImproperlyConfigured(f"Environment variable {name} is not a valid database URL: {exc}") from None
     engine = config.get("ENGINE", "")
     if engine.endswith("sqlite3"):
-        config["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
+        config["OPTIONS"] = dict(SQLITE_OPTIONS)
         config["CONN_MAX_AGE"] = 0
     elif not engine.endswith("postgresql"):
         raise ImproperlyConfigured(
@@ -109,3 +123,17 @@ def env_broker(name: str) -> str:
             f"Environment variable {name}={value!r} is not a supported broker URL (redis://, amqp:// or filesystem://)."
         )
     return value
+
+
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or networks (``127.0.0.1``, ``10.0.0.0/8``, ``::1``),
+    each checked; returned in their normal form."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"Environment variable {name}: {item!r} is not an IP address or network (e.g. 127.0.0.1 or 10.0.0.0/8)."
+            ) from None
+    return networks

@@ -9,6 +9,8 @@ admin.site.site_header = _("PLN 123 SOP & QA scoring")
 admin.site.site_title = _("PLN 123 SOP")
 admin.site.index_title = _("SOP directives and transcript scoring")
 
+handler403 = "config.errors.permission_denied"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("health/", health.health, name="health"),

@@ -18,7 +18,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from policy import views
+from policy import timeline_views, views
 from policy.choices import DirectiveKind, DirectiveStatus
 from policy.forms import (
     ChangeReasonForm,
@@ -55,6 +55,24 @@ DELETED_REASON = "Deleted in admin"
 
 def automatic_reason(changed: list[str]) -> str:
     return "Changed in admin: " + ", ".join(changed) if changed else "Saved in admin (no field changed)"
+
+
+def unreadable_file_message(format_index, exc: Exception, model_admin) -> str:
+    """Why an import file could not be read at all, and what to do about it."""
+    try:
+        title = model_admin.get_import_formats()[int(format_index)]().get_title().upper()
+    except (TypeError, ValueError, IndexError):
+        title = "the chosen format"
+    if isinstance(exc, UnicodeError):
+        reason = 'it is not UTF-8 text (in Excel choose Save As, "CSV UTF-8")'
+    elif title == "XLSX":
+        reason = "it is not an Excel workbook (.xlsx), or it is damaged"
+    else:
+        reason = f"it is not well-formed {title}"
+    return (
+        f"The file could not be read as {title}: {reason}. Choose the format the file is in "
+        "(CSV, XLSX or JSON), or export from this page to get a file of the right shape."
+    )
 
 
 def error_text(exc: ValidationError) -> str:
@@ -97,6 +115,13 @@ class ReasonedHistoryAdmin(SimpleHistoryAdmin):
         # simple-history saves a posted revert after checking view permission only.
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
+        # Who may not revert sees a snapshot: fields that look, and are, read-only.
+        record = self.model.history.filter(history_id=version_id).select_related("history_user").first()
+        extra_context = {
+            **(extra_context or {}),
+            "read_only": self.revert_disabled(request) or not self.has_change_permission(request),
+            "record": record,
+        }
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
 
@@ -109,6 +134,10 @@ class ImportExportHistoryAdmin(ImportExportMixin, ReasonedHistoryAdmin):
         context = super().get_import_context_data(**kwargs)
         context["import_help"] = IMPORT_HELP
         return context
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        # import-export names the exception ('BadZipFile' encountered...); say what to do.
+        form.add_error("import_file", unreadable_file_message(form.cleaned_data.get("format"), e, self))
 
 
 # --- Channel, zone aliases, CSOs, scored parameters ----------------------------------
@@ -451,6 +480,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("preview/", wrap(self.preview_view), name="policy_directive_preview"),
+            path("timeline/", wrap(self.timeline_view), name="policy_directive_timeline"),
             path("<path:object_id>/publish/", wrap(self.publish_view), name="policy_directive_publish"),
             path("<path:object_id>/withdraw/", wrap(self.withdraw_view), name="policy_directive_withdraw"),
             *super().get_urls(),
@@ -458,6 +488,9 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
 
     def preview_view(self, request):
         return views.directive_preview(request, model_admin=self)
+
+    def timeline_view(self, request):
+        return timeline_views.directive_timeline(request, model_admin=self)
 
     def publish_view(self, request, object_id):
         return views.directive_publish_view(request, model_admin=self, object_id=object_id)

@@ -220,3 +220,21 @@ class PreviewForm(forms.Form):
         if cso:
             return cso.full_name.split()[0] if cso.full_name.split() else cso.full_name
         return None
+
+
+class TimelineForm(forms.Form):
+    """The period of the directive timeline, in local days; element of the greeting."""
+
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    element = forms.ChoiceField(label=_("Element"), choices=Element.choices, initial=Element.OPENING, required=False)
+
+    def clean(self):
+        data = super().clean()
+        data["element"] = data.get("element") or Element.OPENING
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The end of the period is before its start."))
+        if start and end and (end - start).days > 3660:
+            raise forms.ValidationError(_("Choose a period of at most ten years."))
+        return data

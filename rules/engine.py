@@ -34,7 +34,7 @@ from rules.matching import (
 from rules.messages import N_, Message, english, joined, msg
 from rules.resolver import Expectation, accepted_names, expected_greeting, local_time, zone_for
 from rules.snapshot import DirectiveSnapshot, Parameter, Policy
-from rules.text import words_of
+from rules.text import Token, tokenize, words_of
 from rules.transcript import MessageIn, TranscriptIn
 from rules.vocabulary import FLAG_FESTIVE_ON_PUBLIC, Element, Result, Sender, Visibility
 
@@ -93,7 +93,24 @@ def turn_text(turn: Turn) -> str:
 
 
 def matching_context(policy: Policy, document: DirectiveSnapshot, band_word: str | None, transcript) -> Context:
-    """What the matcher compares besides the text: names (S7), bands (S6), S8's tolerance."""
+    """What the matcher compares besides the text: names (S7), bands (S6), S8's tolerance.
+
+    The same for every transcript of one CSO at one band under one document, so it is
+    built once per snapshot (the document by identity: the snapshot holds it)."""
+    contexts = policy.derived("contexts", dict)
+    key = (id(document), band_word, transcript.cso_name, transcript.cso_id)
+    found = contexts.get(key)
+    if found is None:
+        if len(contexts) >= _CONTEXTS_KEPT:
+            contexts.clear()  # names come from uploads: keep the memory bounded
+        found = contexts[key] = _matching_context(policy, document, band_word, transcript)
+    return found
+
+
+_CONTEXTS_KEPT = 20_000
+
+
+def _matching_context(policy: Policy, document: DirectiveSnapshot, band_word: str | None, transcript) -> Context:
     names = frozenset(
         words
         for n in accepted_names(policy, cso_name=transcript.cso_name, cso_id=transcript.cso_id)
@@ -157,8 +174,21 @@ class Situation:
         return compile_template(self.expectation.template)
 
     @cached_property
+    def tokens(self) -> list[Token]:
+        return tokenize(self.text)
+
+    @cached_property
+    def clean_match(self) -> Match | None:
+        """The best match if it has no error (typos allowed), else None. Much cheaper
+        than :attr:`match` when there is an error: the search stops at one error."""
+        return match_template(self.elements, self.text, self.context, tokens=self.tokens, fewer_errors_than=1)
+
+    @cached_property
     def match(self) -> Match:
-        return match_template(self.elements, self.text, self.context)
+        """The best match of the owed greeting, errors and all (for the diagnosis)."""
+        if self.clean_match is not None:
+            return self.clean_match  # the same answer: the bounded search is exact within its bound
+        return match_template(self.elements, self.text, self.context, tokens=self.tokens)
 
     def verdict(self, result: str, reason: list[Message], *, match: Match | None = None, **extra) -> Verdict:
         shown = match if match is not None else (self.match if self.expectation.owed else None)
@@ -248,8 +278,8 @@ def step_audience(situation: Situation) -> Verdict | None:
 
 def step_match(situation: Situation) -> Verdict | None:
     """S8: the owed greeting is in the first turn, as one passage (typos tolerated)."""
-    match = situation.match
-    if match.cost != 0:
+    match = situation.clean_match
+    if match is None or match.cost != 0:
         return None
     reason = [
         msg(N_("the greeting of %(owed)s owed at %(when)s is there"), owed=situation.owed_label, when=situation.when),
@@ -304,7 +334,8 @@ def step_later_turn(situation: Situation) -> Verdict | None:
     """S2: a greeting that first appears after the CSO's first turn does not count."""
     for later in situation.turns[1:]:
         text = turn_text(later)
-        if not could_be_present(situation.elements, frozenset(words_of(text)), situation.context):
+        words = words_of(text)
+        if not could_be_present(situation.elements, frozenset(words), situation.context, list(words)):
             continue
         if match_template(situation.elements, text, situation.context).present():
             return situation.verdict(
@@ -352,13 +383,22 @@ def score_transcript(policy: Policy, transcript: TranscriptIn) -> list[Verdict]:
 
 def _other_template(situation: Situation) -> tuple[DirectiveSnapshot, Match] | None:
     """The other document's greeting that fits the first turn better than the owed one."""
+    if situation.clean_match is None:
+        # The owed greeting has an error, so the first other greeting found without
+        # one (and present) is the answer of the search below, whatever that error
+        # count: nothing beats none, and ties go to the first. Finding it needs
+        # neither the owed greeting's best match nor more than error-free searches.
+        found = _other_template_without_error(situation)
+        if found is not None:
+            return found
     best = None
     owed_match = situation.match
-    words = frozenset(t.norm for t in owed_match.tokens)
+    in_order = [t.norm for t in owed_match.tokens]
+    words = frozenset(in_order)
     for other, text in _alternatives(situation.policy, situation.transcript.channel, situation.expectation.template):
         ctx = replace(situation.context, typo_ratio=other.typo_ratio, typo_min_length=other.typo_min_length)
         elements = compile_template(text)
-        if not could_be_present(elements, words, ctx):
+        if not could_be_present(elements, words, ctx, in_order):
             continue
         candidate = match_template(
             elements, situation.text, ctx, tokens=owed_match.tokens, fewer_errors_than=owed_match.cost
@@ -368,6 +408,20 @@ def _other_template(situation: Situation) -> tuple[DirectiveSnapshot, Match] | N
         if best is None or candidate.cost < best[1].cost:
             best = (other, candidate)
     return best
+
+
+def _other_template_without_error(situation: Situation) -> tuple[DirectiveSnapshot, Match] | None:
+    in_order = [t.norm for t in situation.tokens]
+    words = frozenset(in_order)
+    for other, text in _alternatives(situation.policy, situation.transcript.channel, situation.expectation.template):
+        ctx = replace(situation.context, typo_ratio=other.typo_ratio, typo_min_length=other.typo_min_length)
+        elements = compile_template(text)
+        if not could_be_present(elements, words, ctx, in_order):
+            continue
+        candidate = match_template(elements, situation.text, ctx, tokens=situation.tokens, fewer_errors_than=1)
+        if candidate is not None and candidate.present():
+            return other, candidate
+    return None
 
 
 def _alternatives(policy: Policy, channel: str, owed_text: str) -> list[tuple[DirectiveSnapshot, str]]:

@@ -7,6 +7,7 @@ best alignment, so the engine can name what is missing, garbled or wrong.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -140,22 +141,6 @@ def _allowed_edits(text: str, ctx: Context) -> int:
     return int(len(text) * ctx.typo_ratio + 1e-9)
 
 
-def compare_phrase(element: Part, window: tuple[str, ...], ctx: Context) -> str | None:
-    """ok, typo, wrong_number, or None when the window is not this phrase."""
-    if window == element.words:
-        return "ok"
-    return _compare_window(
-        element,
-        (
-            window,
-            " ".join(window),
-            tuple(w for w in window if w.isdigit()),
-            " ".join(w for w in window if not w.isdigit()),
-        ),
-        ctx,
-    )
-
-
 def _compare_window(element: Part, view: tuple, ctx: Context) -> str | None:
     outcome = _compare_text(element, view, ctx)
     if (
@@ -270,35 +255,77 @@ def full_alignment(
 
 class _Options:
     """How each element can be read at each word, worked out once per text and shared
-    by the passes of :func:`full_alignment`: ``(cost, length, outcome)`` triples."""
+    by the passes of :func:`full_alignment`: ``(cost, length, outcome)`` triples, in the
+    order :func:`_element_options` yields them (the order breaks ties)."""
 
     def __init__(self, elements: tuple[Part, ...], words: list[str], ctx: Context):
         self.elements, self.words, self.ctx = elements, words, ctx
         self.windows = _Windows(words)
         self.limits = [(_allowed_edits(e.joined, ctx), _allowed_edits(e.letters, ctx)) for e in elements]
-        self._memo: dict[tuple[int, int], tuple] = {}
+        # rows[i][j]: the options of element i at word j, None until first asked for.
+        self.rows: list[list[tuple | None]] = [[None] * (len(words) + 1) for _ in elements]
+        self.is_form = [w in ctx.forms_of_address for w in words]
+        self.memos = [
+            _phrase_memo(e, ctx.typo_ratio, ctx.typo_min_length) if e.kind == "phrase" else None for e in elements
+        ]
 
-    def at(self, i: int, j: int) -> tuple:
-        key = (i, j)
-        found = self._memo.get(key)
-        if found is None:
-            found = self._memo[key] = tuple(
-                (_OUTCOME_COST.get(outcome, _ERROR), k, outcome)
-                for outcome, k in _element_options(
-                    self.elements[i], self.words, j, self.ctx, self.windows, self.limits[i]
-                )
-            )
+    def compute(self, i: int, j: int) -> tuple:
+        memo = self.memos[i]
+        if memo is not None:
+            found = _phrase_options(self.elements[i], self.words, j, self.ctx, self.windows, self.limits[i], memo)
+        else:
+            found = _costed(_element_options(self.elements[i], self.words, j, self.ctx, self.windows, self.limits[i]))
+        self.rows[i][j] = found
         return found
 
 
+def _costed(options) -> tuple:
+    return tuple((_OUTCOME_COST.get(outcome, _ERROR), k, outcome) for outcome, k in options)
+
+
+def _phrase_options(element: Part, words: list[str], j: int, ctx: Context, windows, limits, memo: dict) -> tuple:
+    """The options of a phrase at ``j``. They depend only on the words from ``j`` to one
+    past the phrase's length (and on the tolerance), and the same few windows recur in
+    text after text, so they are remembered by those words."""
+    window = tuple(words[j : j + len(element.words) + 1])
+    found = memo.get(window)
+    if found is None:
+        found = memo[window] = _costed(_element_options(element, words, j, ctx, windows, limits))
+    return found
+
+
+# Options of a phrase by the words it is compared with, per phrase and tolerance: pure
+# values of their key, so they hold for any policy snapshot. Each table is emptied when
+# it grows past _MEMO_SIZE windows, to keep memory bounded on endless new texts.
+_PHRASE_MEMOS: dict[tuple, dict[tuple[str, ...], tuple]] = {}
+_MEMO_SIZE = 50_000
+
+
+def _phrase_memo(element: Part, typo_ratio: float, typo_min_length: int) -> dict:
+    key = (element.words, typo_ratio, typo_min_length)
+    memo = _PHRASE_MEMOS.get(key)
+    if memo is None or len(memo) > _MEMO_SIZE:
+        if len(_PHRASE_MEMOS) > 1000:
+            _PHRASE_MEMOS.clear()
+        memo = _PHRASE_MEMOS[key] = {}
+    return memo
+
+
 def _error_floor(elements: tuple[Part, ...], words: list[str], ctx: Context) -> list[list[int]]:
-    """``floor[i][j]``: the fewest errors the elements from ``i`` on can make from
-    word ``j`` on. An element can only be found without an error (as written or with a
-    tolerated typo) where one of the words it must contain stands at or after where it
-    starts; past the last such word it is an error at the least."""
+    """``floor[i][j]``: a lower bound on the errors the elements from ``i`` on make
+    from word ``j`` on, that never overestimates.
+
+    An element can only be found without an error (as written or with a tolerated
+    typo) in a window that holds one of the words it must contain; the elements after
+    it then start past that word. So from ``j`` on, element ``i`` is either an error
+    (at least one) or found past the first such word at or after ``j``, and the
+    elements after it start no earlier than the word after that. Elements whose words
+    may all be mistyped need no such word, but still take at least one word.
+    """
     n, m = len(elements), len(words)
-    last_start = []
-    for element in elements:
+    floor = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        element = elements[i]
         if element.kind == "phrase":
             needed = len(element.words) - 2 * _allowed_edits(element.joined, ctx)
             keys = set(element.words) if needed >= 1 else None
@@ -306,57 +333,80 @@ def _error_floor(elements: tuple[Part, ...], words: list[str], ctx: Context) -> 
             keys = {ctx.owed_band} if ctx.owed_band else set(ctx.band_words)
         else:
             keys = {name[0] for name in ctx.names}
+        below, row = floor[i + 1], floor[i]
+        row[m] = below[m] + 1
         if keys is None:
-            last_start.append(m)
-        else:
-            last_start.append(max((j for j in range(m) if words[j] in keys), default=-1))
-    floor = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        below, row, last = floor[i + 1], floor[i], last_start[i]
-        for j in range(m + 1):
-            row[j] = below[j] + (j > last)
+            for j in range(m):
+                row[j] = min(below[j] + 1, below[j + 1])
+            continue
+        after = None  # below[q + 1] for the first key word q at or after j
+        for j in range(m - 1, -1, -1):
+            if words[j] in keys:
+                after = below[j + 1]
+            missing = below[j] + 1
+            row[j] = missing if after is None or missing < after else after
     return floor
 
 
 def _align(elements, text, tokens, words, ctx, floor, options: _Options, budget: int) -> Match | None:
-    """The best alignment costing at most ``budget``, or None when there is none."""
+    """The best alignment costing at most ``budget``, or None when there is none.
+
+    States are relaxed row by row (element by element) and, within a row, word by
+    word; a state is replaced only by a strictly cheaper one, so among equal costs the
+    first way found wins. That order is what makes ties come out the same in every pass.
+    """
     n, m = len(elements), len(words)
+    error = _ERROR
     best = [[_UNREACHED] * (m + 1) for _ in range(n + 1)]
     back: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
     best[0] = [0] * (m + 1)
-    forms = ctx.forms_of_address
-    for i in range(n + 1):
+    is_form = options.is_form
+    cap = budget // error  # the most errors any state may still owe
+    start = 0  # the first word at which the current row was reached
+    # The last row has nothing to relax: no element after it, no words between.
+    for i in range(n):
         row, here, least = best[i], back[i], floor[i]
-        element = elements[i] if i < n else None
-        below, below_back = (best[i + 1], back[i + 1]) if i < n else (None, None)
-        inside = 0 < i < n
-        for j in range(m + 1):
+        element = elements[i]
+        below, below_back, known = best[i + 1], back[i + 1], options.rows[i]
+        inside = i > 0
+        # The bound never falls as j grows, so past the first word where it alone
+        # exceeds the budget no state can be expanded; before ``start``, none was reached.
+        stop = bisect.bisect_right(least, cap)
+        reached = m + 1
+        for j in range(start, stop):
             cost = row[j]
-            if cost == _UNREACHED or cost + least[j] * _ERROR > budget:
+            # _UNREACHED is beyond every budget, so unreached states go too.
+            if cost + least[j] * error > budget:
                 continue
             if inside and j < m:
-                if words[j] in forms:
+                if is_form[j]:
                     if cost < row[j + 1]:
                         row[j + 1] = cost
                         here[j + 1] = (i, j, None, None)
                 else:
                     # Words inside the greeting that do not belong there: one error.
-                    step = cost + _ERROR
-                    for k in range(1, min(_MAX_INTRUSION, m - j) + 1):
-                        if step < row[j + k]:
-                            row[j + k] = step
-                            here[j + k] = (i, j, _INTRUSION, "intrusion")
-            if element is None:
-                continue
-            step = cost + _ERROR
+                    step = cost + error
+                    for k in range(j + 1, min(j + _MAX_INTRUSION, m) + 1):
+                        if step < row[k]:
+                            row[k] = step
+                            here[k] = (i, j, _INTRUSION, "intrusion")
+            step = cost + error
             if step < below[j]:
                 below[j] = step
                 below_back[j] = (i, j, element, "missing")
-            for extra, k, outcome in options.at(i, j):
+            if j < reached:
+                reached = j  # every row below is reached at j or later
+            found = known[j]
+            if found is None:
+                found = options.compute(i, j)
+            for extra, k, outcome in found:
                 step = cost + extra
                 if step < below[j + k]:
                     below[j + k] = step
                     below_back[j + k] = (i, j, element, outcome)
+        if reached > m:
+            return None  # no state of this row within the budget: nothing below is either
+        start = reached
     last = best[n]
     end_j = min(range(m + 1), key=last.__getitem__)
     cost = last[end_j]
@@ -381,14 +431,19 @@ class _Windows:
     def __init__(self, words: list[str]):
         self.words = words
         self._cache: dict[tuple[int, int], tuple] = {}
-        self.chars = [0]  # characters of words[:j]
+
+    @cached_property
+    def chars(self) -> list[int]:
+        # Built only when a window is compared: most are answered by the phrase memo.
         self.digits = [0]  # number-words in words[:j]
         self.digit_chars = [0]  # their characters
-        for word in words:
+        chars = [0]  # characters of words[:j]
+        for word in self.words:
             number = word.isdigit()
-            self.chars.append(self.chars[-1] + len(word))
+            chars.append(chars[-1] + len(word))
             self.digits.append(self.digits[-1] + number)
             self.digit_chars.append(self.digit_chars[-1] + (len(word) if number else 0))
+        return chars
 
     def get(self, j: int, k: int) -> tuple[tuple[str, ...], str, tuple[str, ...], str]:
         key = (j, k)
@@ -407,8 +462,9 @@ class _Windows:
     def could_match(self, element: Part, j: int, k: int, limit: int, edits: int) -> bool:
         """False when no outcome but "ok" is possible: the window's length, or that of
         its words without numbers, is beyond the tolerance of :func:`_compare_window`."""
+        chars = self.chars  # first: it builds digits and digit_chars too
         digits = self.digits[j + k] - self.digits[j]
-        joined = self.chars[j + k] - self.chars[j] + k - 1
+        joined = chars[j + k] - chars[j] + k - 1
         if digits == len(element.numbers) and limit and abs(joined - len(element.joined)) <= limit:
             return True
         if not element.numbers:
@@ -523,7 +579,9 @@ def _element_options(element: Part, words: list[str], j: int, ctx: Context, wind
                 yield "wrong_name", k
 
 
-def could_be_present(elements: tuple[Part, ...], words: frozenset[str], ctx: Context) -> bool:
+def could_be_present(
+    elements: tuple[Part, ...], words: frozenset[str], ctx: Context, in_order: list[str] | None = None
+) -> bool:
     """A cheap necessary condition for ``match_template(...).present()``: False only
     when the full alignment could not find half of the template's fixed text.
 
@@ -531,14 +589,16 @@ def could_be_present(elements: tuple[Part, ...], words: frozenset[str], ctx: Con
     edits, and one edit changes at most two words (a space added or removed), so at
     least ``len(words) - 2 * limit`` of its words stand in the text exactly; the same
     holds for its words without numbers when only a number is wrong. A phrase whose
-    words are not there cannot count as found.
+    words are not there cannot count as found. With ``in_order`` (the text's words in
+    order), a phrase counts only where :func:`phrase_found` finds it somewhere: long
+    phrases, whose words may all be mistyped, pass the first test on any text.
     """
     total = possible = 0
     for element in elements:
         if element.kind != "phrase":
             continue
         total += element.size
-        if _might_be_found(element, words, ctx):
+        if _might_be_found(element, words, ctx) and (in_order is None or phrase_found(element, in_order, ctx)):
             possible += element.size
     return total > 0 and possible / total >= _PRESENCE_SHARE
 
@@ -555,10 +615,15 @@ def _might_be_found(element: Part, words: frozenset[str], ctx: Context) -> bool:
 
 
 def phrase_found(element: Part, words: tuple[str, ...], ctx: Context) -> bool:
-    """Whether the phrase appears anywhere in ``words``, with the tolerance of S8."""
-    size = len(element.words)
+    """Whether the phrase appears anywhere in ``words``, with the tolerance of S8: as
+    written, with a tolerated typo, or with only a number wrong (the options of
+    :func:`_element_options` other than a garbled phrase)."""
+    words = list(words)
+    windows = _Windows(words)
+    limits = (_allowed_edits(element.joined, ctx), _allowed_edits(element.letters, ctx))
+    memo = _phrase_memo(element, ctx.typo_ratio, ctx.typo_min_length)
     for j in range(len(words)):
-        for k in (size, size - 1, size + 1):
-            if 1 <= k and j + k <= len(words) and compare_phrase(element, words[j : j + k], ctx):
+        for _cost, _k, outcome in _phrase_options(element, words, j, ctx, windows, limits, memo):
+            if outcome != "garbled":
                 return True
     return False

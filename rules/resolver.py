@@ -63,6 +63,16 @@ def resolve_zone(name: str | None, *, zone_aliases: dict[str, str], default: str
 
 def zone_for(policy: Policy, name: str | None) -> tuple[ZoneInfo, str]:
     """The zone of a transcript and the label to show for it (WIB, Asia/Jayapura...)."""
+    zones = policy.derived("zones", dict)  # a handful of names: asked for every transcript
+    found = zones.get(name)
+    if found is None:
+        found = _zone_for(policy, name)
+        if len(zones) < 1000:
+            zones[name] = found
+    return found
+
+
+def _zone_for(policy: Policy, name: str | None) -> tuple[ZoneInfo, str]:
     label = (name or "").strip() or policy.default_zone
     try:
         return resolve_zone(label, zone_aliases=policy.zone_aliases, default=policy.default_zone), label
@@ -80,6 +90,10 @@ def local_time(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 def short_zone_label(policy: Policy, label: str) -> str:
     """Prefer the regional name (WITA) over the IANA one when an alias exists."""
+    return policy.derived(("short zone label", label), lambda: _short_zone_label(policy, label))
+
+
+def _short_zone_label(policy: Policy, label: str) -> str:
     for code, iana in policy.zone_aliases.items():
         if label == iana or label.upper() == code:
             return code
@@ -90,6 +104,16 @@ def short_zone_label(policy: Policy, label: str) -> str:
 
 
 def band_at(policy: Policy, local: dt.datetime) -> Band:
+    # Only the hour and minute count (S6): one answer per minute of the day, kept.
+    bands = policy.derived("band by minute", dict)
+    minute = (local.hour, local.minute)
+    found = bands.get(minute)
+    if found is None:
+        found = bands[minute] = _band_at(policy, local)
+    return found
+
+
+def _band_at(policy: Policy, local: dt.datetime) -> Band:
     moment = local.timetz().replace(tzinfo=None)
     for band in policy.bands:
         if band.contains(moment):
@@ -203,7 +227,7 @@ def expected_greeting(
     local = local_time(at, zone)
     zone_label = short_zone_label(policy, label)
     document, overlapping = deciding_document(policy, channel=channel, element=element, local=local)
-    parameters = policy.parameters_for(channel, element)
+    parameters = policy.derived(("parameters", channel, element), lambda: policy.parameters_for(channel, element))
     parameter = parameters[0] if parameters else None
     when = f"{local:%Y-%m-%d %H:%M} {zone_label}"
     exemption = audience_exemption(document, visibility=visibility, category=category, first_contact=first_contact)
@@ -228,7 +252,7 @@ def expected_greeting(
         )
         return Expectation(False, why.text(), document, local, zone_label, parameter=parameter, reason_parts=(why,))
     band = band_at(policy, local)
-    greeting = render_template(template.text, waktu=band.word, nama_cso=cso_name or None)
+    greeting = _rendered(policy, template.text, band.word, cso_name or None)
     if document.is_baseline:
         parts = [
             msg(
@@ -246,7 +270,7 @@ def expected_greeting(
                 version=document.version,
                 channel=channel,
                 when=when,
-                window=document.window_message(),
+                window=window_message(policy, document),
             )
         ]
     parts.append(
@@ -280,3 +304,25 @@ def expected_greeting(
         overlapping,
         reason_parts=tuple(parts),
     )
+
+
+def _rendered(policy: Policy, text: str, waktu: str, nama_cso: str | None) -> str:
+    """The owed greeting, rendered once per template, band and CSO name of a snapshot."""
+    greetings = policy.derived("greetings", dict)
+    key = (text, waktu, nama_cso)
+    found = greetings.get(key)
+    if found is None:
+        if len(greetings) >= 20_000:
+            greetings.clear()  # names come from uploads: keep the memory bounded
+        found = greetings[key] = render_template(text, waktu=waktu, nama_cso=nama_cso)
+    return found
+
+
+def window_label(policy: Policy, document: DirectiveSnapshot) -> str:
+    """``document.window_label()``, formatted once per snapshot (it is in most reasons)."""
+    return policy.derived(("window label", id(document)), document.window_label)
+
+
+def window_message(policy: Policy, document: DirectiveSnapshot):
+    """``document.window_message()`` (the window as a translatable message), built once per snapshot."""
+    return policy.derived(("window message", id(document)), document.window_message)

@@ -17,15 +17,16 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from rules.vocabulary import FLAG_FESTIVE_ON_PUBLIC
-from scoring import views
+from scoring import dashboard_views, views
 from scoring.choices import Result
-from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
+from scoring.models import Score, ScoreOverride, ScoringChunk, Transcript, UploadBatch
 from scoring.services import ingest
 
 UPLOAD_PERMISSION = "scoring.add_uploadbatch"
 RESCORE_PERMISSION = "scoring.rescore_transcripts"
 OVERRIDE_PERMISSION = "scoring.override_score"
 RECENT_BATCHES = 20
+NO_ZONE = "-"  # the zone filter's value for scores without a deciding moment
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -183,6 +184,42 @@ class FlagFilter(admin.SimpleListFilter):
         return queryset.filter(flags_text__contains=f'"{self.value()}"')
 
 
+class OverriddenFilter(admin.SimpleListFilter):
+    """Scores QA has overridden (the dashboard's override figures link here)."""
+
+    title = _("overridden")
+    parameter_name = "overridden"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overridden by QA")), ("no", _("Not overridden"))]
+
+    def queryset(self, request, queryset):
+        overridden = Exists(ScoreOverride.objects.filter(score=OuterRef("pk")))
+        if self.value() == "yes":
+            return queryset.filter(overridden)
+        if self.value() == "no":
+            return queryset.exclude(overridden)
+        return queryset
+
+
+class ZoneFilter(admin.SimpleListFilter):
+    """The zone the score's deciding moment was read in (WIB, WITA, WIT)."""
+
+    title = _("zone")
+    parameter_name = "zone_label"
+
+    def lookups(self, request, model_admin):
+        labels = Score.objects.current().exclude(zone_label="").order_by("zone_label")
+        return [(z, z) for z in labels.values_list("zone_label", flat=True).distinct()] + [
+            (NO_ZONE, _("none (the CSO never replied)"))
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return queryset.filter(zone_label="" if self.value() == NO_ZONE else self.value())
+
+
 # --- batches ---------------------------------------------------------------------------------
 
 
@@ -223,6 +260,9 @@ class UploadBatchAdmin(ReadOnlyAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("upload/", wrap(self.upload_view), name="scoring_uploadbatch_upload"),
+            path(
+                "upload/problems/<str:token>/", wrap(self.upload_errors_view), name="scoring_uploadbatch_upload_errors"
+            ),
             path("<path:object_id>/progress/", wrap(self.progress_view), name="scoring_uploadbatch_progress"),
             path("<path:object_id>/rescore/", wrap(self.rescore_view), name="scoring_uploadbatch_rescore"),
             path("<path:object_id>/resume/", wrap(self.resume_view), name="scoring_uploadbatch_resume"),
@@ -243,6 +283,9 @@ class UploadBatchAdmin(ReadOnlyAdmin):
 
     def upload_view(self, request):
         return views.batch_upload(request, model_admin=self)
+
+    def upload_errors_view(self, request, token):
+        return views.upload_errors_download(request, model_admin=self, token=token)
 
     def detail_view(self, request, object_id):
         return views.batch_detail(request, model_admin=self, object_id=object_id)
@@ -357,15 +400,16 @@ class TranscriptAdmin(ReadOnlyAdmin):
 
 @admin.register(Score)
 class ScoreAdmin(ReadOnlyAdmin):
+    # The reason next to the result, where it is read on a laptop without scrolling.
     list_display = [
         "transcript_link",
         "channel",
         "cso",
         "parameter_code",
-        "result",
         "final_result_display",
-        "directive_display",
         "short_reason",
+        "result",
+        "directive_display",
         "flag_list",
         "is_current",
         "scored_at",
@@ -380,6 +424,8 @@ class ScoreAdmin(ReadOnlyAdmin):
         ScoreCSOFilter,
         FlagFilter,
         ScoreBatchFilter,
+        OverriddenFilter,
+        ZoneFilter,
     ]
     search_fields = ["transcript__external_id", "transcript__cso_name", "reason"]
     date_hierarchy = "transcript__started_at"
@@ -429,6 +475,8 @@ class ScoreAdmin(ReadOnlyAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
+            path("dashboard/", wrap(self.dashboard_view), name="scoring_score_dashboard"),
+            path("dashboard/export/", wrap(self.dashboard_export_view), name="scoring_score_dashboard_export"),
             path("export/<str:fmt>/", wrap(self.export_view), name="scoring_score_export"),
             path("<path:object_id>/override/", wrap(self.override_view), name="scoring_score_override"),
             *super().get_urls(),
@@ -436,6 +484,12 @@ class ScoreAdmin(ReadOnlyAdmin):
 
     def detail_view(self, request, object_id):
         return views.score_detail(request, model_admin=self, object_id=object_id)
+
+    def dashboard_view(self, request):
+        return dashboard_views.dashboard_view(request, model_admin=self)
+
+    def dashboard_export_view(self, request):
+        return dashboard_views.dashboard_export(request, model_admin=self)
 
     def override_view(self, request, object_id):
         return views.score_override_view(request, model_admin=self, object_id=object_id)

@@ -24,6 +24,11 @@ class BatchKind(models.TextChoices):
 
 
 class BatchStatus(models.TextChoices):
+    # An upload's file is stored, then a worker checks it and stores its transcripts.
+    RECEIVED = "received", _("Received (waiting to be checked)")
+    CHECKING = "checking", _("Checking the file")
+    STORING = "storing", _("Storing transcripts")
+    REJECTED = "rejected", _("Rejected (the file has problems; nothing was stored)")
     QUEUED = "queued", _("Queued")
     SCORING = "scoring", _("Scoring")
     DONE = "done", _("Done")
@@ -36,3 +41,8 @@ class ChunkStatus(models.TextChoices):
     CLAIMED = "claimed", _("Being scored")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+
+
+# Statuses of a batch whose chunks are not all cut yet, or that will have none: it is
+# not finished when its chunks so far are done.
+BATCH_NOT_CUT = (BatchStatus.RECEIVED, BatchStatus.CHECKING, BatchStatus.STORING, BatchStatus.REJECTED)

@@ -10,6 +10,7 @@ from functools import lru_cache
 from django.utils import timezone
 
 from common.spreadsheet import neutralise
+from common.xlsx import date_cell, report_filter, report_header
 from scoring.models import Score
 from scoring.selectors import zone_named
 
@@ -71,6 +72,33 @@ def score_row(score: Score, zone_of) -> list[str]:
     return [neutralise(v) for v in values]
 
 
+# Widths in characters for a report read on a laptop; the rest get the default.
+COLUMN_WIDTHS = {
+    "transcript_id": 18,
+    "cso_name": 24,
+    "parameter_name": 36,
+    "directive": 22,
+    "expected_greeting": 60,
+    "reason": 80,
+    "flags": 24,
+    "override_justification": 40,
+    "local_time": 24,
+    "scored_at": 20,
+}
+_LOCAL_TIME = (COLUMNS + EXTRA_COLUMNS).index("local_time")
+_SCORED_AT = (COLUMNS + EXTRA_COLUMNS).index("scored_at")
+
+
+def xlsx_dates(sheet, score: Score, row: list, zone_of) -> list:
+    """The row for XLSX: its two times as dates (the deciding local time shown with its
+    zone label), the text of the CSV otherwise."""
+    row = list(row)
+    if score.local_time is not None and score.zone_label:
+        row[_LOCAL_TIME] = date_cell(sheet, score.local_time, zone=zone_of(score.zone_label), suffix=score.zone_label)
+    row[_SCORED_AT] = date_cell(sheet, score.scored_at)
+    return row
+
+
 def render_scores(scores: Iterable[Score], fmt: str) -> bytes:
     """The export as bytes, ``fmt`` being ``csv`` or ``xlsx``."""
     header = COLUMNS + EXTRA_COLUMNS
@@ -87,9 +115,12 @@ def render_scores(scores: Iterable[Score], fmt: str) -> bytes:
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("scores")
-        sheet.append(header)
+        report_header(sheet, header, COLUMN_WIDTHS)
+        count = 0
         for score in scores:
-            sheet.append(score_row(score, zone_of))
+            sheet.append(xlsx_dates(sheet, score, score_row(score, zone_of), zone_of))
+            count += 1
+        report_filter(sheet, len(header), count)
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()

@@ -12,6 +12,7 @@ from common.reasons import reason_shown
 from policy.models import CSO, Channel, Directive, ScoredParameter
 from rules.vocabulary import Visibility
 from scoring.choices import BatchKind, BatchStatus, ChunkStatus, Result, Sender
+from scoring.types import RowError
 
 
 class UploadBatch(models.Model):
@@ -45,6 +46,22 @@ class UploadBatch(models.Model):
     errors = models.JSONField(
         _("errors"), default=list, blank=True, help_text=_("Transcripts that could not be scored, and why.")
     )
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0, help_text=_("Bytes of the uploaded file."))
+    rows_read = models.PositiveBigIntegerField(
+        _("rows read"), default=0, help_text=_("Rows (CSV, XLSX) or messages (JSON) of the file checked so far.")
+    )
+    message_count = models.PositiveBigIntegerField(
+        _("message count"), default=0, help_text=_("Messages stored so far.")
+    )
+    row_errors = models.JSONField(
+        _("row errors"),
+        default=list,
+        blank=True,
+        help_text=_("The problems that made the file rejected: location, column, message (the first 1,000)."),
+    )
+    row_error_count = models.PositiveIntegerField(
+        _("row error count"), default=0, help_text=_("How many problems the file has in all.")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -52,6 +69,25 @@ class UploadBatch(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         permissions = [("rescore_transcripts", "Can start rescoring and resume batches")]
+        constraints = [
+            # One batch per file content at a time (issue 10): thirty concurrent uploads
+            # of one file store it once and score it once; a later one, after it has
+            # finished (or stalled), is a new batch that scores it again.
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(kind=BatchKind.UPLOAD)
+                & Q(
+                    status__in=[
+                        BatchStatus.RECEIVED,
+                        BatchStatus.CHECKING,
+                        BatchStatus.STORING,
+                        BatchStatus.QUEUED,
+                        BatchStatus.SCORING,
+                    ]
+                ),
+                name="batch_one_in_work_per_content",
+            ),
+        ]
         verbose_name = _("upload batch")
         verbose_name_plural = _("upload batches")
 
@@ -69,7 +105,12 @@ class UploadBatch(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (BatchStatus.DONE, BatchStatus.INCOMPLETE)
+        return self.status in (BatchStatus.DONE, BatchStatus.INCOMPLETE, BatchStatus.REJECTED)
+
+    @property
+    def row_error_lines(self) -> list[str]:
+        """The file's problems as the upload page and the commands print them."""
+        return [str(RowError(e["location"], e["column"], e["message"])) for e in self.row_errors]
 
 
 class Transcript(models.Model):
@@ -140,8 +181,9 @@ class Message(models.Model):
 
 class ScoringChunk(models.Model):
     """A slice of a batch that one task scores in one transaction. Workers claim it
-    with a conditional update, so two never score it at once; a claim that outlives
-    the claim timeout is taken to be a dead worker's and the sweeper queues it again."""
+    with a conditional update, so two never score it at once. ``claimed_at`` is the
+    start of the claim's lease, renewed by its worker while it scores; a lease older
+    than the claim timeout is a dead worker's, and another worker takes the chunk over."""
 
     batch = models.ForeignKey(UploadBatch, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("batch"))
     index = models.PositiveIntegerField(_("index"))
@@ -260,7 +302,12 @@ class Score(models.Model):
                 fields=["transcript", "parameter"], condition=Q(is_current=True), name="score_one_current"
             ),
         ]
-        indexes = [models.Index(fields=["is_current", "result"])]
+        indexes = [
+            models.Index(fields=["is_current", "result"]),
+            # The dashboard's filters and groups on current scores.
+            models.Index(fields=["is_current", "directive"], name="score_current_directive"),
+            models.Index(fields=["is_current", "zone_label"], name="score_current_zone"),
+        ]
         permissions = [("override_score", "Can override a score with a written justification")]
 
     def __str__(self) -> str:
@@ -319,6 +366,8 @@ class ScoreOverride(models.Model):
         verbose_name = _("score override")
         verbose_name_plural = _("score overrides")
         ordering = list(OVERRIDE_NEWEST_FIRST)
+        # The latest override of a score (the final result's subquery) read from the index.
+        indexes = [models.Index(fields=["score", "-created_at", "-id"], name="override_score_newest")]
 
     def __str__(self) -> str:
         return f"{self.score} -> {self.result}"

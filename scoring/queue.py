@@ -14,8 +14,14 @@ from __future__ import annotations
 from celery import current_app
 
 SCORE_CHUNK = "scoring.tasks.score_chunk"
+INGEST_BATCH = "scoring.tasks.ingest_batch"
 
 
 def send_score_chunk(chunk_id: int) -> None:
     """Queue one chunk for scoring; raises when the broker cannot be reached."""
     current_app.tasks[SCORE_CHUNK].delay(chunk_id)
+
+
+def send_ingest_batch(batch_id: int) -> None:
+    """Queue a received upload to be checked and stored; raises when the broker cannot be reached."""
+    current_app.tasks[INGEST_BATCH].delay(batch_id)

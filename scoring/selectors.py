@@ -8,11 +8,13 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone as djtz
 
 from policy.models import Channel, TimeZoneAlias
+from policy.selectors import policy_snapshot
 from rules import engine
-from rules.resolver import resolve_zone
+from rules.evidence import Evidence, greeting_evidence
+from rules.resolver import PolicyError, resolve_zone
 from rules.transcript import MessageIn, TranscriptIn
 from scoring.choices import ChunkStatus
-from scoring.models import Score, Transcript, UploadBatch
+from scoring.models import Message, Score, Transcript, UploadBatch
 
 
 def upload_vocabulary() -> dict:
@@ -77,3 +79,64 @@ def transcript_to_input(transcript: Transcript) -> TranscriptIn:
         cso_id=transcript.cso_id,
         first_contact=transcript.first_contact,
     )
+
+
+# The transcript columns the engine reads, in TranscriptIn's order after the id and hash.
+_INPUT_COLUMNS = (
+    "pk",
+    "content_hash",
+    "external_id",
+    "channel__code",
+    "cso_name",
+    "platform",
+    "visibility",
+    "category",
+    "timezone",
+    "cso_id",
+    "first_contact",
+)
+
+
+def chunk_transcript_inputs(chunk_id: int) -> list[tuple[int, str, TranscriptIn]]:
+    """A chunk's transcripts as the engine reads them, with their id and content hash,
+    in id order: two queries for the whole chunk (transcripts, then all their messages
+    in stored order), no model instances. The same inputs as ``transcript_to_input``."""
+    rows = Transcript.objects.filter(chunks=chunk_id).order_by("pk").values_list(*_INPUT_COLUMNS)
+    messages: dict[int, list[MessageIn]] = {}
+    for transcript_id, sent_at, sender, text, raw in (
+        Message.objects.filter(transcript__chunks=chunk_id)
+        .order_by("transcript_id", "position")
+        .values_list("transcript_id", "sent_at", "sender", "text", "sent_at_raw")
+    ):
+        messages.setdefault(transcript_id, []).append(MessageIn(sent_at, sender, text, raw))
+    inputs = []
+    for pk, digest, external_id, channel, cso_name, platform, visibility, category, zone, cso_id, first in rows:
+        transcript = TranscriptIn(
+            external_id=external_id,
+            channel=channel,
+            cso_name=cso_name,
+            messages=tuple(messages.get(pk, ())),
+            platform=platform,
+            visibility=visibility,
+            category=category,
+            timezone=zone,
+            cso_id=cso_id,
+            first_contact=first,
+        )
+        inputs.append((pk, digest, transcript))
+    return inputs
+
+
+def score_evidence(score: Score) -> Evidence | None:
+    """The owed greeting and the CSO's first turn aligned (rules.evidence), read with the
+    policy as it stood when the score was made (the current one when the history does not
+    reach back that far). None when the transcript's content changed since, or nothing
+    was owed."""
+    transcript = score.transcript
+    if score.content_hash and score.content_hash != transcript.content_hash:
+        return None
+    try:
+        policy = policy_snapshot(as_of=score.scored_at)
+    except PolicyError:
+        policy = policy_snapshot()
+    return greeting_evidence(policy, transcript_to_input(transcript))

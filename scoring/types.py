@@ -21,6 +21,11 @@ class RowError:
 class UploadInvalid(Exception):
     """A file that is rejected as a whole; ``errors`` says every problem found."""
 
-    def __init__(self, errors: list[RowError]):
+    def __init__(self, errors: list[RowError], *, unlisted: int = 0):
         self.errors = errors
+        self.unlisted = unlisted  # problems found beyond those listed
         super().__init__("; ".join(str(e) for e in errors[:5]))
+
+    @property
+    def total(self) -> int:
+        return len(self.errors) + self.unlisted

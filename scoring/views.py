@@ -24,8 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from rules.resolver import PolicyError
-from scoring import exports, selectors
-from scoring.choices import BatchStatus
+from scoring import explain, exports, selectors, upload_errors
+from scoring.choices import BATCH_NOT_CUT, BatchStatus
 from scoring.forms import OverrideForm, UploadForm
 from scoring.models import Score, UploadBatch
 from scoring.services import chunks, ingest, overrides
@@ -38,7 +38,7 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 # Batches that will move on by themselves: their page refreshes until they stop.
-MOVING = (BatchStatus.QUEUED, BatchStatus.SCORING)
+MOVING = (BatchStatus.RECEIVED, BatchStatus.CHECKING, BatchStatus.STORING, BatchStatus.QUEUED, BatchStatus.SCORING)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -121,14 +121,18 @@ def batch_progress_data(batch: UploadBatch) -> dict:
         "chunk_count": batch.chunk_count,
         "chunks_done": batch.chunks_done,
         "chunks": selectors.batch_chunk_summary(batch),
+        "rows_read": batch.rows_read,
+        "message_count": batch.message_count,
+        "row_error_count": batch.row_error_count,
+        "row_errors": batch.row_error_lines,
     }
 
 
-def queued_message(batch: UploadBatch) -> str:
-    return _("Batch %(batch)s: %(count)s transcript(s) queued for scoring.") % {
-        "batch": batch.pk,
-        "count": batch.transcript_count,
-    }
+def received_message(batch: UploadBatch) -> str:
+    return _(
+        "Batch %(batch)s: %(file)s received. The workers check it and store its transcripts, "
+        "then score them; this page follows them, and lists every problem if the file has any."
+    ) % {"batch": batch.pk, "file": batch.original_name}
 
 
 # --- upload ----------------------------------------------------------------------------------
@@ -139,35 +143,70 @@ def batch_upload(request, *, model_admin):
     if not model_admin.has_upload_permission(request):
         raise PermissionDenied
     errors: list[str] = []
+    listing: dict = {}
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
+            # Django has already spilled a big upload to a temporary file: it is stored
+            # from there as it is, never read into memory whole, and checked by a worker.
             upload = form.cleaned_data["file"]
             try:
-                batch = ingest.batch_ingest(filename=upload.name, content=upload.read(), user=request.user)
+                batch = ingest.batch_receive(filename=upload.name, file=upload, user=request.user)
+            except ingest.BatchInWork as exc:
+                messages.info(request, str(exc))
+                if exc.batch is not None:
+                    return HttpResponseRedirect(batch_url(exc.batch))
             except UploadInvalid as exc:
-                errors = [str(error) for error in exc.errors]
+                listing = upload_error_listing(request, upload.name, exc.errors)
+                errors = listing.pop("errors")
                 messages.error(
                     request,
                     _(
                         "%(file)s was not imported: %(count)s problem(s) found. Nothing was stored; "
                         "fix the file and upload it again."
                     )
-                    % {"file": upload.name, "count": len(errors)},
+                    % {"file": upload.name, "count": len(exc.errors)},
                 )
-            except (ValidationError, PolicyError, DatabaseError, LookupError) as exc:
+            except (ValidationError, PolicyError, DatabaseError, LookupError, OSError) as exc:
                 logger.exception("upload of %s failed", upload.name)
-                errors = [getattr(exc, "messages", None) and " ".join(exc.messages) or str(exc)]
+                errors = [
+                    getattr(exc, "messages", None) and " ".join(exc.messages) or _("the file could not be stored")
+                ]
                 messages.error(request, _("%(file)s was not imported. Nothing was stored.") % {"file": upload.name})
             else:
-                messages.success(request, queued_message(batch))
+                messages.success(request, received_message(batch))
                 if batch.duplicate_of_id:
                     messages.warning(request, batch.note)
                 return HttpResponseRedirect(batch_url(batch))
     else:
         form = UploadForm()
-    context = _context(request, model_admin, title=_("Upload transcripts"), form=form, upload_errors=errors)
+    context = _context(request, model_admin, title=_("Upload transcripts"), form=form, upload_errors=errors, **listing)
     return TemplateResponse(request, "admin/scoring/uploadbatch/upload.html", context)
+
+
+def upload_error_listing(request, filename: str, all_errors) -> dict:
+    """The first problems for the page, and where to download all of them."""
+    token = upload_errors.error_report_save(user=request.user, filename=filename, errors=all_errors)
+    return {
+        "errors": [str(error) for error in all_errors[: upload_errors.ERRORS_ON_PAGE]],
+        "upload_error_total": len(all_errors),
+        "upload_error_report": admin_url("scoring_uploadbatch_upload_errors", token),
+    }
+
+
+def upload_errors_download(request, *, model_admin, token: str):
+    """The full list of a rejected upload's problems, as CSV, for the one who uploaded it."""
+    if not model_admin.has_upload_permission(request):
+        raise PermissionDenied
+    path = upload_errors.error_report_path(user=request.user, token=token)
+    if path is None:
+        messages.warning(
+            request, "That list of problems is no longer kept (lists are kept for a day); upload the file again."
+        )
+        return HttpResponseRedirect(admin_url("scoring_uploadbatch_upload"))
+    response = HttpResponse(path.read_bytes(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename("csv", stem="upload-problems")}"'
+    return response
 
 
 # --- batches --------------------------------------------------------------------------------
@@ -188,7 +227,7 @@ def batch_detail(request, *, model_admin, object_id):
         refresh=batch.status in MOVING,
         # Shown to those the POST lets through (rescore and resume check the same right).
         can_rescore=model_admin.has_rescore_permission(request),
-        can_resume=batch.status != BatchStatus.DONE,
+        can_resume=batch.status not in (BatchStatus.DONE, *BATCH_NOT_CUT),
         transcripts_url=admin_url("scoring_transcript_changelist", query=f"batch={batch.pk}"),
         scores_url=admin_url("scoring_score_changelist", query=f"batch={batch.pk}&current=all"),
         duplicate_url=batch_url(batch.duplicate_of) if batch.duplicate_of_id else "",
@@ -359,11 +398,19 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
         .with_latest_override()
         .order_by("-is_current", "-scored_at", "-pk")
     )
+    evidence = selectors.score_evidence(score)
     context = _context(
         request,
         model_admin,
         title=_("Score of %(transcript)s, parameter %(parameter)s")
         % {"transcript": transcript.external_id, "parameter": score.parameter.code},
+        evidence=evidence,
+        evidence_rows=[
+            {"piece": p, "kind": explain.KIND_LABELS.get(p.kind, p.kind), "label": explain.mark_label(p.mark, p.wrong)}
+            for p in (evidence.pieces if evidence else ())
+        ],
+        legend=[{"mark": m, "wrong": w, "text": t} for m, w, t in explain.LEGEND],
+        reason_clauses=explain.explained_reason(score.reason_shown),
         score=score,
         object=score,
         transcript=transcript,

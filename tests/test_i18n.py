@@ -14,8 +14,10 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.text import capfirst
 
 from common.catalog import compiled_catalogue, project_catalogues, read_mo, read_po
+from scoring.explain import explained_reason
 from tests.roles import ROLES, role_user
 from tests.test_roles import CASES, TABLE, _world, world  # noqa: F401 (fixtures)
 
@@ -155,8 +157,34 @@ def test_a_score_shows_its_reason_in_indonesian(world):  # noqa: F811
     client = Client(HTTP_ACCEPT_LANGUAGE="id")
     client.force_login(role_user("QA"))
     page = client.get(reverse("admin:scoring_score_change", args=[score.pk])).content.decode()
+    plain = page.replace("&quot;", '"').replace("&#x27;", "'")
     with translation.override("id"):
-        assert html.escape(score.reason_shown, quote=False) in page.replace("&quot;", '"').replace("&#x27;", "'")
+        clauses = explained_reason(score.reason_shown)
+    assert clauses
+    for clause in clauses:  # the reason's plain words, each clause in Indonesian
+        assert html.escape(capfirst(clause["text"]), quote=False) in plain
+
+
+def test_the_evidence_page_splits_an_indonesian_reason_from_its_rule_codes():
+    from common.reasons import messages_shown
+    from rules.messages import N_, joined, msg
+
+    parts = [
+        msg(N_('missing phrase "%(phrase)s" (S8)'), phrase="Bisa Dibantu"),
+        msg(
+            N_("typo tolerated: %(typos)s (S8)"),
+            typos=joined([msg(N_('"%(said)s" for "%(phrase)s"'), said="Slamat", phrase="Selamat")]),
+        ),
+    ]
+    with translation.override("id"):
+        clauses = explained_reason(messages_shown(parts))
+        titles = [str(rule["title"]) for clause in clauses for rule in clause["rules"]]
+    assert [c["text"] for c in clauses] == [
+        'frasa "Bisa Dibantu" tidak ada',
+        'salah ketik ditoleransi: "Slamat" untuk "Selamat"',
+    ]
+    assert [[r["code"] for r in c["rules"]] for c in clauses] == [["S8"], ["S8"]]
+    assert "reading the text: typos, numbers, extra words" not in titles  # the rule's title is Indonesian too
 
 
 # --- no English left on the pages of each role ---------------------------------------------------------

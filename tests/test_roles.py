@@ -390,6 +390,11 @@ DIRECTIVE = [
     page("directive-export", lambda w: url("policy_directive_export")),
     post("directive-export", lambda w: url("policy_directive_export"), export_form, ok=(200,), shows=is_attachment),
     page("directive-preview", lambda w: url("policy_directive_preview") + f"?directive={w.published.pk}"),
+    page(
+        "directive-timeline",
+        lambda w: url("policy_directive_timeline"),
+        shows=lambda r: PUBLISHED in r.content.decode() and 'id="timeline"' in r.content.decode(),
+    ),
     page("audit-trail", lambda w: reverse("audit:trail")),
     page(
         "audit-trail-csv",
@@ -434,6 +439,12 @@ SCORING = [
     ),
     page("score-export", lambda w: url("scoring_score_export", "csv"), shows=lambda r: is_csv(r) and is_attachment(r)),
     action("score", "export_csv", lambda w: [w.pk("score")]),
+    page(
+        "score-dashboard",
+        lambda w: url("scoring_score_dashboard"),
+        shows=lambda r: r.context["board"].total.total >= 1 and b"<svg" in r.content,
+    ),
+    page("score-dashboard-export", lambda w: url("scoring_score_dashboard_export"), shows=is_attachment),
 ]
 
 OTHER = [
@@ -545,6 +556,7 @@ TABLE = [
     ("directive-export-GET",                Y,    Y,  Y,      N),
     ("directive-export-POST",               Y,    Y,  Y,      N),
     ("directive-preview-GET",               Y,    Y,  Y,      N),
+    ("directive-timeline-GET",              Y,    Y,  Y,      N),
     ("audit-trail-GET",                     Y,    Y,  Y,      N),
     ("audit-trail-csv-GET",                 Y,    Y,  Y,      N),
     # -- scoring records: seen by all three roles, edited by nobody ----------------------------------
@@ -588,6 +600,8 @@ TABLE = [
     ("score-override-unjustified-POST",     N,    N,  N,      N),
     ("score-export-GET",                    Y,    Y,  Y,      N),
     ("score-export_csv-POST",               Y,    Y,  Y,      N),
+    ("score-dashboard-GET",                 Y,    Y,  Y,      N),
+    ("score-dashboard-export-GET",          Y,    Y,  Y,      N),
     # -- the site and the accounts: only the Auditor reads the accounts --------------------------------
     ("index-GET",                           Y,    Y,  Y,      N),  # nogroup: a page with no app
     ("user-list-GET",                       N,    N,  Y,      N),

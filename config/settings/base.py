@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import (  # noqa: F401
     env_bool,
     env_broker,
@@ -9,6 +11,7 @@ from config.env import (  # noqa: F401
     env_database,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_timezone,
 )
@@ -68,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "config.home.home_tasks",
             ],
         },
     },
@@ -144,28 +148,65 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-chunks": {
         "task": "scoring.tasks.sweep_chunks",
-        "schedule": float(env_int("PLN123_SWEEP_INTERVAL", 60, minimum=1)),
+        "schedule": float(env_int("PLN123_SWEEP_INTERVAL", 15, minimum=1)),
     },
 }
 
-# Scoring: how many transcripts one task scores, and how long a claim on a chunk
-# lasts before the sweeper assumes its worker died.
-SCORING_CHUNK_SIZE = env_int("PLN123_CHUNK_SIZE", 100, minimum=1)
-SCORING_CLAIM_TIMEOUT_SECONDS = env_int("PLN123_CLAIM_TIMEOUT", 600, minimum=10)
+# Scoring: how many transcripts one task scores (chosen by measurement, README
+# "Performance"), and the lease on a chunk: the worker renews it every third of this
+# while it scores, so a chunk whose lease ran out belongs to a dead worker and is taken
+# back (by the sweeper, or by the next worker that finishes a chunk).
+SCORING_CHUNK_SIZE = env_int("PLN123_CHUNK_SIZE", 500, minimum=1)
+SCORING_CLAIM_TIMEOUT_SECONDS = env_int("PLN123_CLAIM_TIMEOUT", 30, minimum=10)
+# The longest one chunk may take, renewals or not: a chunk still running then is stuck.
+SCORING_CHUNK_TIME_LIMIT_SECONDS = env_int("PLN123_CHUNK_TIME_LIMIT", 600, minimum=10)
 # A chunk still pending this long after it was queued lost its message: queue it again.
 SCORING_REQUEUE_AFTER_SECONDS = env_int("PLN123_REQUEUE_AFTER", 900, minimum=10)
 
-# django-axes: lock an account/IP pair after repeated failed logins.
+# Uploads (issue 10): what one file may hold. Each limit is checked before the work it
+# would cost: the size before the file is stored, an XLSX's unpacked size and declared
+# rows before it is read, the others as the rows are read, so a file over one is
+# refused at the row where it goes over.
+UPLOAD_MAX_BYTES = env_int("PLN123_UPLOAD_MAX_MB", 1024, minimum=1) * 1024 * 1024
+UPLOAD_MAX_ROWS = env_int("PLN123_UPLOAD_MAX_ROWS", 5_000_000, minimum=1)
+UPLOAD_MAX_TRANSCRIPTS = env_int("PLN123_UPLOAD_MAX_TRANSCRIPTS", 1_000_000, minimum=1)
+UPLOAD_MAX_MESSAGES = env_int("PLN123_UPLOAD_MAX_MESSAGES", 1_000, minimum=1)
+UPLOAD_MAX_MESSAGE_CHARS = env_int("PLN123_UPLOAD_MAX_MESSAGE_CHARS", 20_000, minimum=1)
+UPLOAD_MAX_XLSX_BYTES = env_int("PLN123_UPLOAD_MAX_XLSX_MB", 1024, minimum=1) * 1024 * 1024
+
+# django-axes: failed logins lock an account at one client address (a few), and one
+# address for every account (more: guessing many usernames, or many people behind one
+# office NAT). Both counts are read by common.lockout.LockoutHandler, in this order.
 AXES_FAILURE_LIMIT = env_int("PLN123_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("PLN123_LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
+if LOGIN_ADDRESS_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        f"Environment variable PLN123_LOGIN_ADDRESS_FAILURE_LIMIT={LOGIN_ADDRESS_FAILURE_LIMIT} must be at least "
+        f"PLN123_LOGIN_FAILURE_LIMIT ({AXES_FAILURE_LIMIT})."
+    )
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "common.lockout.LockoutHandler"
 AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "common.lockout.lockout_response"
+# The client's address: REMOTE_ADDR, or behind these proxies (and only behind them) the
+# address they write into X-Forwarded-For. Empty: no proxy is trusted.
+TRUSTED_PROXIES = env_networks("PLN123_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "common.lockout.client_ip"
 
 # django-import-export: imports run inside one transaction; nothing half-way.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# Exported cells are neutralised by the policy resources (common.spreadsheet.neutralise:
+# = + - @ tab CR, and characters a file cannot hold). import-export's own formula escape
+# stays off: in 4.4.3 it only strips one leading "=", and it turns every cell into text,
+# so an empty date of an XLSX export becomes the word "None" and no longer imports.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+# Its fallback for control characters in XLSX (U+FFFD, like neutralise), should a cell
+# ever reach it uncleaned; without it the export fails.
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True
 
 # Simple-history: keep the request user for admin and import changes.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

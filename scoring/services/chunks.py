@@ -28,15 +28,16 @@ from rules import engine
 from rules.messages import reason_json
 from rules.resolver import PolicyError
 from rules.snapshot import Policy
-from scoring.choices import BatchStatus, ChunkStatus
+from scoring.choices import BATCH_NOT_CUT, BatchStatus, ChunkStatus
 from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
 from scoring.queue import send_score_chunk
-from scoring.selectors import transcript_to_input
-from scoring.services.overrides import score_overrides_carry
+from scoring.selectors import chunk_transcript_inputs
+from scoring.services.bulk import rows_insert
+from scoring.services.lease import lease_kept
+from scoring.services.overrides import score_overrides_carry, score_overrides_in_force
 
 logger = logging.getLogger(__name__)
 
-_BULK = 500  # rows per bulk statement
 # Claims of one chunk before the sweeper stops queuing it and stalls its batch.
 MAX_ATTEMPTS = 5
 
@@ -86,29 +87,23 @@ def chunk_claim(*, chunk_id: int, worker: str) -> str | None:
 
 def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> bool:
     """Score a claimed chunk and mark it done, all in one transaction. Returns False
-    (and writes nothing) when the claim was lost to another worker meanwhile."""
-    chunk = ScoringChunk.objects.get(pk=chunk_id)
-    transcripts = list(chunk.transcripts.select_related("channel").prefetch_related("messages").order_by("pk"))
-    judged = {t.pk: t.content_hash for t in transcripts}
-    try:
-        policy = policy or policy_snapshot()
-    except PolicyError as exc:
-        return chunk_fail(chunk_id=chunk_id, token=token, error=str(exc))
-    parameters = {(p.code, p.channel.code): p.pk for p in ScoredParameter.objects.select_related("channel")}
-    new_scores, errors = [], []
-    for transcript in transcripts:
+    (and writes nothing) when the claim was lost to another worker meanwhile.
+
+    A fixed number of queries whatever the chunk's size: its transcripts and their
+    messages in two reads, the engine on plain data, then one short write transaction
+    (the claim checked and closed, the old scores superseded in one UPDATE, the new
+    ones inserted in bulk, carried overrides in bulk, the batch's counters). While it
+    reads and scores, the worker keeps renewing its lease (:mod:`.lease`), so the
+    lease can be short and a dead worker's chunk is taken back soon."""
+    batch_id = ScoringChunk.objects.filter(pk=chunk_id).values_list("batch_id", flat=True).first()
+    if batch_id is None:
+        return False
+    with lease_kept(chunk_id=chunk_id, token=token):
         try:
-            verdicts = engine.score_transcript(policy, transcript_to_input(transcript))
+            policy = policy or policy_snapshot()
         except PolicyError as exc:
-            errors.append({"transcript": transcript.external_id, "error": str(exc)})
-            continue
-        if not verdicts:
-            errors.append(
-                {"transcript": transcript.external_id, "error": f"no scored parameter for {transcript.channel.code}"}
-            )
-            continue
-        for verdict in verdicts:
-            new_scores.append(_score_row(transcript, verdict, parameters, chunk))
+            return chunk_fail(chunk_id=chunk_id, token=token, error=str(exc))
+        judged, new_rows, errors = _score_inputs(policy, chunk_transcript_inputs(chunk_id))
     now = timezone.now()
     with transaction.atomic():
         fenced = ScoringChunk.objects.filter(pk=chunk_id, status=ChunkStatus.CLAIMED, claim_token=token).update(
@@ -127,46 +122,93 @@ def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> b
             .values_list("pk", "content_hash")
         )
         ids = [pk for pk, digest in judged.items() if now_hashes.get(pk) == digest]
-        new_scores = [score for score in new_scores if score.transcript_id in ids]
-        previous = list(Score.objects.current().filter(transcript_id__in=ids).with_latest_override())
-        Score.objects.filter(pk__in=[score.pk for score in previous]).update(is_current=False)
-        Score.objects.bulk_create(new_scores, batch_size=_BULK)
-        score_overrides_carry(previous=previous, new_scores=new_scores)
-        scored = len({s.transcript_id for s in new_scores}) + (len(judged) - len(ids))
-        UploadBatch.objects.filter(pk=chunk.batch_id).update(
+        keep = set(ids)
+        new_rows = [row for row in new_rows if row[0] in keep]
+        carried = score_overrides_in_force(transcript_ids=ids)
+        Score.objects.filter(is_current=True, transcript_id__in=ids).update(is_current=False)
+        rows_insert(Score, _SCORE_FIELDS, [(*row, now, True, batch_id, chunk_id) for row in new_rows])
+        score_overrides_carry(in_force=carried, chunk_id=chunk_id)
+        scored = len({row[0] for row in new_rows}) + (len(judged) - len(ids))
+        # The batch row last: every chunk of the batch updates it, so its lock is
+        # held only from here to the commit.
+        UploadBatch.objects.filter(pk=batch_id).update(
             scored_count=F("scored_count") + scored,
             failed_count=F("failed_count") + len(errors),
             chunks_done=F("chunks_done") + 1,
         )
-        batch_finish_if_done(batch_id=chunk.batch_id)
+        batch_finish_if_done(batch_id=batch_id)
     return True
 
 
-def _score_row(transcript: Transcript, verdict: engine.Verdict, parameters: dict, chunk: ScoringChunk) -> Score:
-    document = verdict.directive
-    span = verdict.passage_span or (None, None)
-    return Score(
-        transcript=transcript,
-        parameter_id=parameters[(verdict.parameter.code, verdict.parameter.channel)],
-        result=verdict.result,
-        directive_id=document.id if document else None,
-        directive_version=document.version if document else None,
-        directive_history_id=document.history_id if document else None,
-        expected_greeting=verdict.expected_greeting,
-        matched_passage=verdict.matched_passage,
-        passage_start=span[0],
-        passage_end=span[1],
-        reason=verdict.reason,
-        reason_parts=reason_json(verdict.reason_parts),
-        flags=list(verdict.flags),
-        local_time=verdict.local,
-        zone_label=verdict.zone_label,
-        scorer_version=engine.SCORER_VERSION,
-        content_hash=transcript.content_hash,
-        is_current=True,
-        batch_id=chunk.batch_id,
-        chunk=chunk,
-    )
+# The columns of a new score, in the order of the rows _score_inputs makes, then the
+# four every score of the chunk shares (scored_at, is_current, batch, chunk).
+_SCORE_FIELDS = (
+    "transcript_id",
+    "parameter_id",
+    "result",
+    "directive_id",
+    "directive_version",
+    "directive_history_id",
+    "expected_greeting",
+    "matched_passage",
+    "passage_start",
+    "passage_end",
+    "reason",
+    "reason_parts",
+    "flags",
+    "local_time",
+    "zone_label",
+    "scorer_version",
+    "content_hash",
+    "scored_at",
+    "is_current",
+    "batch_id",
+    "chunk_id",
+)
+
+
+def _score_inputs(policy: Policy, inputs) -> tuple[dict[int, str], list[tuple], list[dict]]:
+    """Run the engine over a chunk's inputs: the content hash judged per transcript,
+    the new score rows, and the transcripts that could not be scored, and why."""
+    parameters = {(p.code, p.channel.code): p.pk for p in ScoredParameter.objects.select_related("channel")}
+    judged, rows, errors = {}, [], []
+    for pk, digest, transcript in inputs:
+        judged[pk] = digest
+        try:
+            verdicts = engine.score_transcript(policy, transcript)
+        except PolicyError as exc:
+            errors.append({"transcript": transcript.external_id, "error": str(exc)})
+            continue
+        if not verdicts:
+            errors.append(
+                {"transcript": transcript.external_id, "error": f"no scored parameter for {transcript.channel}"}
+            )
+            continue
+        for verdict in verdicts:
+            document = verdict.directive
+            span = verdict.passage_span or (None, None)
+            rows.append(
+                (
+                    pk,
+                    parameters[(verdict.parameter.code, verdict.parameter.channel)],
+                    verdict.result,
+                    document.id if document else None,
+                    document.version if document else None,
+                    document.history_id if document else None,
+                    verdict.expected_greeting,
+                    verdict.matched_passage,
+                    span[0],
+                    span[1],
+                    verdict.reason,
+                    reason_json(verdict.reason_parts),
+                    list(verdict.flags),
+                    verdict.local,
+                    verdict.zone_label,
+                    engine.SCORER_VERSION,
+                    digest,
+                )
+            )
+    return judged, rows, errors
 
 
 def chunk_fail(*, chunk_id: int, token: str | None, error: str) -> bool:
@@ -197,6 +239,32 @@ def chunk_run(*, chunk_id: int, worker: str, policy: Policy | None = None) -> bo
     return chunk_score(chunk_id=chunk_id, token=token, policy=policy)
 
 
+def chunks_take_over(*, worker: str, limit: int = 1) -> list[tuple[int, str]]:
+    """Claim up to ``limit`` chunks whose lease ran out (their worker died) for this
+    worker, oldest lease first; returns (chunk id, token) of each one it now holds.
+
+    A worker calls it between two chunks, so a dead worker's chunk is back in work one
+    lease after its last renewal even when the sweeper's message waits behind a long
+    queue. A chunk that took its workers down too often is left to the sweeper, which
+    fails it. The claim is the same conditional update as any other: two workers
+    taking over at once get one chunk each, never the same one."""
+    stale = timezone.now() - dt.timedelta(seconds=settings.SCORING_CLAIM_TIMEOUT_SECONDS)
+    expired = (
+        ScoringChunk.objects.filter(status=ChunkStatus.CLAIMED, claimed_at__lt=stale, attempts__lt=MAX_ATTEMPTS)
+        .order_by("claimed_at")
+        .values_list("pk", "claimed_by", "claimed_at")[: limit * 2]
+    )
+    taken = []
+    for chunk_id, dead, renewed in expired:
+        if len(taken) == limit:
+            break
+        token = chunk_claim(chunk_id=chunk_id, worker=worker)
+        if token is not None:
+            logger.info("took over chunk %s from %s (last renewed %s)", chunk_id, dead, renewed.isoformat())
+            taken.append((chunk_id, token))
+    return taken
+
+
 def chunk_release(*, chunk_id: int, token: str, error: str) -> None:
     """Give a claimed chunk back after a transient error, for another attempt."""
     ScoringChunk.objects.filter(pk=chunk_id, status=ChunkStatus.CLAIMED, claim_token=token).update(
@@ -208,7 +276,7 @@ def batch_finish_if_done(*, batch_id: int) -> None:
     """Close the batch once its last chunk is done; collect the chunk errors."""
     done = (
         UploadBatch.objects.filter(pk=batch_id, chunks_done__gte=F("chunk_count"))
-        .exclude(status__in=[BatchStatus.DONE, BatchStatus.INCOMPLETE])
+        .exclude(status__in=[BatchStatus.DONE, BatchStatus.INCOMPLETE, *BATCH_NOT_CUT])
         .update(
             status=Case(When(failed_count__gt=0, then=Value(BatchStatus.INCOMPLETE)), default=Value(BatchStatus.DONE)),
             finished_at=timezone.now(),

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from scoring.choices import Result
-from scoring.models import Score, ScoreOverride
+from scoring.models import OVERRIDE_NEWEST_FIRST, Score, ScoreOverride
 
 _BULK = 500  # rows per bulk statement
 
@@ -30,24 +30,60 @@ def score_override(*, score: Score, result: str, justification: str, user) -> Sc
     return override
 
 
-def score_overrides_carry(*, previous: list[Score], new_scores: list[Score]) -> None:
+def score_overrides_in_force(*, transcript_ids: list[int]) -> list[dict]:
+    """The override in force on each current score of these transcripts, with what
+    that score judged (result, content); read before a rescore supersedes them. One
+    query; only the scores QA overrode come back."""
+    if not transcript_ids:
+        return []
+    latest: dict[int, dict] = {}
+    rows = (
+        ScoreOverride.objects.filter(score__is_current=True, score__transcript_id__in=transcript_ids)
+        .order_by("score_id", *OVERRIDE_NEWEST_FIRST)
+        .values(
+            "pk",
+            "score_id",
+            "result",
+            "justification",
+            "created_by_id",
+            "score__transcript_id",
+            "score__parameter_id",
+            "score__result",
+            "score__content_hash",
+        )
+    )
+    for row in rows:
+        latest.setdefault(row["score_id"], row)  # newest first within each score
+    return list(latest.values())
+
+
+def score_overrides_carry(*, in_force: list[dict], chunk_id: int) -> None:
     """A QA override stays in force when the transcript is scored again to the same
-    automatic result on the same content: it is copied to the new score, saying so."""
-    fresh = {(s.transcript_id, s.parameter_id): s for s in new_scores}
+    automatic result on the same content: it is copied to the new score (the chunk's
+    current one for that transcript and parameter), saying so. ``in_force`` is what
+    :func:`score_overrides_in_force` read before the old scores were superseded."""
+    if not in_force:
+        return
+    fresh = {
+        (transcript_id, parameter_id): (pk, result, digest)
+        for pk, transcript_id, parameter_id, result, digest in Score.objects.filter(
+            chunk_id=chunk_id, is_current=True, transcript_id__in={o["score__transcript_id"] for o in in_force}
+        ).values_list("pk", "transcript_id", "parameter_id", "result", "content_hash")
+    }
     copies = []
-    for old in previous:
-        override = old.current_override
-        new = fresh.get((old.transcript_id, old.parameter_id))
-        if override is None or new is None:
+    for old in in_force:
+        new = fresh.get((old["score__transcript_id"], old["score__parameter_id"]))
+        if new is None:
             continue
-        if new.result == old.result and new.content_hash == old.content_hash:
+        pk, result, digest = new
+        if result == old["score__result"] and digest == old["score__content_hash"]:
             copies.append(
                 ScoreOverride(
-                    score=new,
-                    result=override.result,
-                    justification=override.justification,
-                    carried_from=override,
-                    created_by=override.created_by,
+                    score_id=pk,
+                    result=old["result"],
+                    justification=old["justification"],
+                    carried_from_id=old["pk"],
+                    created_by_id=old["created_by_id"],
                 )
             )
     ScoreOverride.objects.bulk_create(copies, batch_size=_BULK)

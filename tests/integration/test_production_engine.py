@@ -118,6 +118,63 @@ def test_two_workers_one_killed_mid_batch(seeded, tmp_path, redis_broker, settin
         assert chunk.attempts >= 2
 
 
+def test_a_killed_workers_chunk_is_rescored_by_another_after_its_lease(seeded, tmp_path, redis_broker, settings):
+    """GIVEN two single-process workers on PostgreSQL and Redis, a lease of 10 s, and the sweeper
+    WHEN one worker is SIGKILLed while it holds a chunk
+    THEN the other takes that chunk over once its lease ran out (not before: no chunk
+    scored twice) and scores it; the batch completes with one current score each."""
+    import time
+
+    lease = int(FAST_RECOVERY["PLN123_CLAIM_TIMEOUT"])
+    settings.SCORING_CHUNK_SIZE = 100
+    user = get_user_model().objects.create_user("qa", password="x")
+    var = tmp_path / "var"
+    var.mkdir()
+    log = tmp_path / "processes.log"
+    w1 = start_worker(name="w1", broker_url=redis_broker, var_dir=var, log=log, concurrency=1, extra_env=FAST_RECOVERY)
+    w2 = start_worker(name="w2", broker_url=redis_broker, var_dir=var, log=log, concurrency=1, extra_env=FAST_RECOVERY)
+    beat = start_beat(broker_url=redis_broker, var_dir=var, log=log, extra_env=FAST_RECOVERY)
+    try:
+        with real_broker(redis_broker):
+            batch = ingest.batch_ingest(filename="big.jsonl", content=many_transcripts(3000), user=user)
+
+        def w1_holds_a_chunk():
+            done = UploadBatch.objects.get(pk=batch.pk).chunks_done >= 2
+            return (
+                done and ScoringChunk.objects.filter(status=ChunkStatus.CLAIMED, claimed_by__startswith="w1@").exists()
+            )
+
+        wait_for(w1_holds_a_chunk, timeout=180, interval=0.05, what="w1 to hold a chunk", log=log)
+        os.killpg(w1.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        w1.wait(timeout=10)
+        # Listed once it is dead, with its last renewal: the lease runs from there.
+        held = dict(
+            ScoringChunk.objects.filter(status=ChunkStatus.CLAIMED, claimed_by__startswith="w1@").values_list(
+                "pk", "claimed_at"
+            )
+        )
+        assert held, "w1 finished its chunk before it was killed"
+
+        def rescored():
+            return not ScoringChunk.objects.filter(pk__in=held).exclude(status=ChunkStatus.DONE).exists()
+
+        wait_for(rescored, timeout=300, interval=0.2, what="the killed worker's chunk to be rescored", log=log)
+        recovered_after = time.monotonic() - killed_at
+        wait_for(finished(batch.pk), timeout=400, what="the batch to finish after the kill", log=log)
+    finally:
+        for process in (beat, w1, w2):
+            stop_worker(process)
+    assert_complete(batch.pk, 3000)
+    for chunk in ScoringChunk.objects.filter(pk__in=held):
+        assert chunk.claimed_by.startswith("w2@")
+        assert chunk.attempts == 2
+        # Taken back only after its lease ran out: the claim needs a lease older than that.
+        assert (chunk.finished_at - held[chunk.pk]).total_seconds() >= lease
+    print(f"\nkilled worker's chunk(s) {sorted(held)}: rescored by w2 {recovered_after:.1f} s after the kill")
+    print(f"(lease {lease} s, sweeper every {FAST_RECOVERY['PLN123_SWEEP_INTERVAL']} s)")
+
+
 def test_queued_messages_dropped_and_connections_killed_mid_batch(seeded, tmp_path, redis_broker, settings):
     """GIVEN two workers scoring a batch of 5,000 transcripts
     WHEN every queued message is purged and Redis drops every client connection mid-batch

@@ -89,4 +89,5 @@ def test_shortcuts_agree_with_the_full_alignment(template, band):
             assert full.cost > 0 or full.typos > 0, text
         if full.present():
             assert could_be_present(elements, frozenset(words), ctx), text
+            assert could_be_present(elements, frozenset(words), ctx, words), text
     assert len(CASES) > 3000 and answered >= 50  # the shortcut was exercised

@@ -100,7 +100,9 @@ def test_qa_flow_upload_to_batch_page(admin_client, uploaded):
     page = admin_client.get(response["Location"])
     assert page.status_code == 200
     body = page.content.decode()
-    assert f"Batch {batch.pk}: {DEV_TRANSCRIPTS} transcript(s) queued for scoring." in page_messages(page)
+    # The request only stored the file; the workers checked, stored and scored it.
+    assert f"Batch {batch.pk}: dev-transcripts.csv received." in page_messages(page)[0]
+    assert f"<td>{DEV_TRANSCRIPTS}</td>" in body
     assert "Done" in body
     assert 'value="100"' in body  # the progress bar
     assert 'http-equiv="refresh"' not in body  # finished: no more refreshing
@@ -118,6 +120,8 @@ def test_qa_flow_upload_to_batch_page(admin_client, uploaded):
     assert data["failed_count"] == 0
     assert data["chunks"]["done"] == data["chunk_count"] == batch.chunk_count
     assert data["chunks"]["pending"] == data["chunks"]["failed"] == 0
+    assert data["message_count"] == Message.objects.count() and data["rows_read"] == data["message_count"]
+    assert data["row_error_count"] == 0 and data["row_errors"] == []
 
     listing = admin_client.get(reverse("admin:scoring_uploadbatch_changelist"))
     assert listing.status_code == 200
@@ -153,6 +157,23 @@ def test_same_file_again_warns_it_is_a_duplicate(admin_client, uploaded, dev_dat
     assert second.duplicate_of_id == first.pk
     assert second.note in page_messages(response)
     assert Transcript.objects.count() == DEV_TRANSCRIPTS  # the same ids update, never duplicate
+
+
+def test_same_file_while_it_is_imported_leads_to_that_batch(admin_client, seeded, dev_data):
+    """Issue 10: an upload of content that is being imported right now stores nothing
+    new; QA lands on the batch that imports it."""
+    content = dev_csv(dev_data)
+    page = reverse("admin:scoring_uploadbatch_upload")
+    first = admin_client.post(page, {"file": SimpleUploadedFile("a.csv", content)})
+    batch = UploadBatch.objects.get()
+    assert batch.status == BatchStatus.RECEIVED  # the worker has not run yet
+    again = admin_client.post(
+        reverse("admin:scoring_uploadbatch_upload"), {"file": SimpleUploadedFile("b.csv", content)}, follow=True
+    )
+    assert first.status_code == 302
+    assert again.redirect_chain[-1][0] == reverse("admin:scoring_uploadbatch_change", args=[batch.pk])
+    assert any(f"already being imported as batch {batch.pk} (a.csv)" in m for m in page_messages(again))
+    assert UploadBatch.objects.count() == 1
 
 
 # --- transcripts --------------------------------------------------------------------------------
@@ -320,9 +341,9 @@ def test_bad_rows_are_each_listed_and_nothing_is_stored(
 ):
     """GIVEN the dev CSV with a wrong channel on one row and an unparseable timestamp
     on another
-    WHEN it is uploaded
-    THEN the form comes back listing both errors with their rows, and nothing is stored;
-    the same file fixed then imports."""
+    WHEN it is uploaded (the request stores the file; a worker checks it)
+    THEN the batch page says the file was rejected and lists both errors with their
+    rows, and nothing is stored, not even the file; the same file fixed then imports."""
     rows = csv_rows(dev_csv(dev_data))
     header = rows[0]
     channel_col, sent_col = header.index("channel"), header.index("sent_at")
@@ -331,25 +352,37 @@ def test_bad_rows_are_each_listed_and_nothing_is_stored(
     rows[9][sent_col] = "not a time"
 
     response = upload(admin_client, django_capture_on_commit_callbacks, "bad.csv", csv_bytes(rows))
-    assert response.status_code == 200
-    errors = response.context["upload_errors"]
+    assert response.status_code == 302
+    rejected = UploadBatch.objects.get()
+    assert response["Location"] == reverse("admin:scoring_uploadbatch_change", args=[rejected.pk])
+    page = admin_client.get(response["Location"])
+    assert page.status_code == 200
+    errors = rejected.row_error_lines
     assert len(errors) >= 2
     channel_error = next(e for e in errors if "column channel" in e)
     time_error = next(e for e in errors if "column sent_at" in e)
     assert channel_error.startswith("row 6,") and "fax" in channel_error
     assert time_error.startswith("row 10,")
-    body = response.content.decode()
+    body = page.content.decode()
     for error in errors:
         assert escape(error) in body
+    assert "rejected as a whole; nothing from it was stored" in body
+    assert 'http-equiv="refresh"' not in body  # rejected is final
     assert "Traceback" not in body
+    assert rejected.status == BatchStatus.REJECTED and rejected.is_finished
+    assert rejected.row_error_count == len(errors)
+    assert not rejected.file  # the bad file is not kept either
     assert Transcript.objects.count() == 0
     assert Message.objects.count() == 0
-    assert not UploadBatch.objects.exists()
+    assert not rejected.chunks.exists()
+    progress = admin_client.get(reverse("admin:scoring_uploadbatch_progress", args=[rejected.pk])).json()
+    assert progress["status"] == "rejected" and progress["finished"] is True
+    assert progress["row_errors"] == errors
 
     rows[5][channel_col], rows[9][sent_col] = good_channel, good_sent
     fixed = upload(admin_client, django_capture_on_commit_callbacks, "fixed.csv", csv_bytes(rows))
     assert fixed.status_code == 302
-    batch = UploadBatch.objects.get()
+    batch = UploadBatch.objects.exclude(pk=rejected.pk).get()
     assert batch.status == BatchStatus.DONE and batch.scored_count == DEV_TRANSCRIPTS
 
 
@@ -358,10 +391,28 @@ def test_a_missing_column_is_reported(admin_client, seeded, dev_data, django_cap
     text_col = rows[0].index("text")
     without_text = [row[:text_col] + row[text_col + 1 :] for row in rows]
     response = upload(admin_client, django_capture_on_commit_callbacks, "no-text.csv", csv_bytes(without_text))
-    assert response.status_code == 200
-    errors = response.context["upload_errors"]
+    assert response.status_code == 302
+    batch = UploadBatch.objects.get()
+    errors = batch.row_error_lines
     assert any("column text" in e and "missing" in e for e in errors)
+    assert escape(errors[0]) in admin_client.get(response["Location"]).content.decode()
     assert Transcript.objects.count() == 0
+    assert batch.status == BatchStatus.REJECTED
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_stored(
+    admin_client, seeded, dev_data, django_capture_on_commit_callbacks, settings
+):
+    """Issue 10: the upload size is checked in the request, before anything is stored."""
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    content = dev_csv(dev_data)
+    big = content + content.split(b"\n", 1)[1] * (1 + 1024 * 1024 // len(content))
+    response = upload(admin_client, django_capture_on_commit_callbacks, "big.csv", big)
+    assert response.status_code == 200
+    [error] = response.context["upload_errors"]
+    assert error.startswith("big.csv: the file is ") and "more than the limit of 1.0 MB" in error
+    assert "split it into smaller files" in error
+    assert escape(error) in response.content.decode()
     assert not UploadBatch.objects.exists()
 
 

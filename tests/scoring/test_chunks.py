@@ -4,9 +4,9 @@ import datetime as dt
 
 from django.utils import timezone
 
+from rules import engine
 from scoring.choices import BatchStatus, ChunkStatus
 from scoring.models import Score, ScoringChunk, Transcript, UploadBatch
-from scoring.selectors import transcript_to_input
 from scoring.services.chunks import (
     MAX_ATTEMPTS,
     batch_enqueue,
@@ -135,14 +135,14 @@ def test_a_stalled_batch_stays_stalled_while_its_other_chunks_finish(seeded, use
 def test_a_transcript_uploaded_again_while_its_chunk_was_scored_is_left_to_the_newer_batch(seeded, user, monkeypatch):
     batch = queued_batch(user, n=2)
     chunk = batch.chunks.get()
-    real = transcript_to_input
+    real = engine.score_transcript
 
-    def reupload_midway(transcript):
+    def reupload_midway(policy, transcript):
         # Another process stores a new version of T-0 while this chunk is scoring.
         Transcript.objects.filter(external_id="T-0").update(content_hash="newer")
-        return real(transcript)
+        return real(policy, transcript)
 
-    monkeypatch.setattr("scoring.services.chunks.transcript_to_input", reupload_midway)
+    monkeypatch.setattr(engine, "score_transcript", reupload_midway)
     assert chunk_run(chunk_id=chunk.pk, worker="w")
     assert list(Score.objects.values_list("transcript__external_id", flat=True)) == ["T-1"]
     batch.refresh_from_db()

@@ -1,6 +1,7 @@
 """Storing uploads and making batches: validation, re-uploads, duplicates, rescoring."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -73,3 +74,114 @@ def test_rescore_adds_scores_and_keeps_the_old(seeded, user):
     assert set(Score.objects.filter(is_current=True).values_list("batch", flat=True)) == {again.pk}
     with pytest.raises(ValidationError):
         batch_rescore(transcripts=[], user=user)
+
+
+# --- one batch per file content at a time (issue 10) ------------------------------------------------
+
+
+def _receive(content: bytes, user, name="same.jsonl"):
+    from django.core.files.base import ContentFile
+
+    from scoring.services.ingest import batch_receive
+
+    return batch_receive(filename=name, file=ContentFile(content, name=name), user=user, enqueue=False)
+
+
+def test_the_same_content_while_it_is_imported_is_that_batch(seeded, user):
+    """GIVEN a file received and not yet finished WHEN the same content comes again
+    THEN nothing new is stored and the caller is told which batch it is; once that
+    batch has finished, the same content is a new batch again (scored again)."""
+    from scoring.services.ingest import BatchInWork, batch_process
+
+    content = jsonl(line("A"), line("B"))
+    first = _receive(content, user)
+    with pytest.raises(BatchInWork) as caught:
+        _receive(content, user, name="again.jsonl")
+    assert caught.value.batch == first
+    assert f"already being imported as batch {first.pk} (same.jsonl); nothing new was stored" in str(caught.value)
+    assert UploadBatch.objects.count() == 1
+
+    batch_process(batch_id=first.pk, enqueue=False)
+    with pytest.raises(BatchInWork):  # stored, waiting for the workers: still in work
+        _receive(content, user, name="again.jsonl")
+    batch_score_inline(batch=first)
+    later = _receive(content, user, name="later.jsonl")
+    assert later.pk != first.pk and later.duplicate_of == first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_uploads_of_one_file_make_one_batch(seeded):
+    """Eight uploads of one file at the same moment, each on its own connection: one
+    batch and one stored file; the seven others are told it is that batch."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from scoring.services.ingest import BatchInWork
+
+    content = jsonl(line("A"), line("B"))
+    start = threading.Barrier(8)
+    outcomes: list = []
+
+    def upload(n: int) -> None:
+        try:
+            start.wait()
+            outcomes.append(_receive(content, None, name=f"copy-{n}.jsonl"))
+        except BatchInWork as exc:
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    began = time.time() - 1  # file times may be rounded down to the second
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [batch] = UploadBatch.objects.all()
+    made = [o for o in outcomes if isinstance(o, UploadBatch)]
+    told = [o for o in outcomes if isinstance(o, BatchInWork)]
+    assert [b.pk for b in made] == [batch.pk] and len(told) == 7
+    assert {exc.batch.pk for exc in told} == {batch.pk}
+    # The file is stored once: no other copy written since the uploads began.
+    stored = [p for p in Path(batch.file.path).parent.glob("batch-*-copy-*.jsonl") if p.stat().st_mtime >= began]
+    assert stored == [Path(batch.file.path)]
+
+
+def test_the_command_names_the_batch_already_importing_the_same_file(seeded, tmp_path, capsys):
+    from django.core.management import call_command
+
+    path = tmp_path / "same.jsonl"
+    path.write_bytes(jsonl(line("A")))
+    call_command("import_transcripts", str(path))
+    first = UploadBatch.objects.get()
+    call_command("import_transcripts", str(path))
+    out = capsys.readouterr().out
+    assert f"note: same.jsonl: The same file is already being imported as batch {first.pk}" in out
+    assert f"batch {first.pk}: same.jsonl: Received" in out
+    assert UploadBatch.objects.count() == 1
+
+
+def test_an_ingest_stopped_by_the_server_stalls_the_batch_saying_so(seeded, user, monkeypatch):
+    """A checked file whose storing fails (the database went away) is not called bad:
+    the batch says it stopped, and QA is told to upload it again."""
+    from django.db import OperationalError
+
+    from scoring.services import ingest
+
+    batch = _receive(jsonl(line("A")), user)
+
+    def down(self, transcripts):
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(ingest._Store, "put", down)
+    with pytest.raises(OperationalError):
+        ingest.batch_process(batch_id=batch.pk, enqueue=False)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.STALLED
+    assert batch.errors == [
+        {"transcript": "", "error": "storing the file stopped on an error of the server; upload it again"}
+    ]
+    assert batch.row_errors == [] and not Transcript.objects.exists()
+    assert ingest.batch_process(batch_id=batch.pk) is None  # not taken twice

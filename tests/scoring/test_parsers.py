@@ -194,19 +194,58 @@ def test_csv_with_bom_blank_lines_and_extra_columns():
 
 
 def test_csv_transcript_fields_come_from_the_first_row_and_ids_may_interleave():
+    """The rows of one transcript need not follow one another; its own columns are read
+    from its first row (channel and CSO must agree on every row: see the next test)."""
     content = csv_bytes(
         [
             row(transcript_id="A", cso_name="Rina"),
             row(transcript_id="B", channel="email", platform="email"),
-            row(transcript_id="A", cso_name="Someone Else", channel="voice", sender="cso", text="halo"),
+            row(transcript_id="A", cso_name="Rina", platform="whatsapp", category="", sender="cso", text="halo"),
         ]
     )
 
     first, second = parse("upload.csv", content)
 
     assert (first.external_id, first.cso_name, first.channel, first.source_line) == ("A", "Rina", "live_chat", 2)
+    assert (first.platform, first.category) == ("web", "Informasi")
     assert [m.text for m in first.messages] == ["Selamat pagi, token saya tidak masuk", "halo"]
     assert (second.external_id, second.channel, second.source_line) == ("B", "email", 3)
+
+
+def test_csv_rows_of_one_transcript_that_disagree_on_channel_or_cso_are_refused():
+    """Issue 10: a transcript id whose rows give two channels or two CSOs is two
+    conversations under one id, or a mistake; never merged silently. Blank is not a
+    disagreement (a tool may give the transcript's columns on its first row only)."""
+    content = csv_bytes(
+        [
+            row(transcript_id="A"),
+            row(transcript_id="B", channel="email", cso_id="CSO-020", cso_name="Budi"),
+            row(transcript_id="A", channel="Voice", cso_name="Someone Else", sender="cso", text="halo"),
+            row(transcript_id="B", channel="email", cso_id="CSO-021", cso_name="Budi", sender="cso", text="halo"),
+            row(transcript_id="A", channel="", cso_id="", cso_name="", sender="cso", text="halo lagi"),
+        ]
+    )
+
+    assert errors_of("upload.csv", content) == [
+        RowError(
+            "row 4",
+            "channel",
+            "transcript 'A' has channel 'voice' here but 'live_chat' on row 2, its first row; "
+            "every row of a transcript must have the same channel",
+        ),
+        RowError(
+            "row 4",
+            "cso_name",
+            "transcript 'A' has cso_name 'Someone Else' here but 'Rina Marlina' on row 2, its first row; "
+            "every row of a transcript must have the same cso_name",
+        ),
+        RowError(
+            "row 5",
+            "cso_id",
+            "transcript 'B' has cso_id 'CSO-021' here but 'CSO-020' on row 3, its first row; "
+            "every row of a transcript must have the same cso_id",
+        ),
+    ]
 
 
 def test_csv_row_numbers_count_records_not_lines():
@@ -435,12 +474,21 @@ def test_bad_csv_several_errors_on_one_row():
 
 
 def test_transcript_columns_of_later_rows_are_not_checked():
-    """The spec takes them from the first row, so a stray value later is not an error."""
-    content = csv_bytes([row(), row(channel="nonsense", timezone="Mars/Base", sender="cso", text="halo")])
+    """The spec takes them from the first row, so a stray value later is not an error,
+    except channel and CSO, which must agree (issue 10)."""
+    content = csv_bytes([row(), row(timezone="Mars/Base", platform="fax", sender="cso", text="halo")])
 
     [transcript] = parse("upload.csv", content)
 
-    assert transcript.channel == "live_chat"
+    assert (transcript.timezone, transcript.platform) == ("WITA", "web")
+    assert errors_of("upload.csv", csv_bytes([row(), row(channel="nonsense")])) == [
+        RowError(
+            "row 3",
+            "channel",
+            "transcript 'LC-1' has channel 'nonsense' here but 'live_chat' on row 2, its first row; "
+            "every row of a transcript must have the same channel",
+        )
+    ]
 
 
 def test_csv_missing_columns_are_reported_once_on_row_1():

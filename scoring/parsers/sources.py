@@ -1,0 +1,315 @@
+"""The records of an upload, read from a binary file one at a time: the transcript
+objects of JSON Lines and JSON arrays (ijson, an incremental parser), and the rows of a
+CSV or of the first sheet of a workbook (openpyxl in read-only mode). Problems with the
+file itself (bytes that are not UTF-8, broken JSON, a damaged or oversized workbook) are
+recorded on the context; those that make the rest unreadable end the reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+import ijson
+
+from scoring.parsers.fields import Context, as_text, kind
+
+# Columns of the one-row-per-message formats, in the order docs/formats.md lists them.
+TABLE_COLUMNS = (
+    "transcript_id",
+    "channel",
+    "platform",
+    "visibility",
+    "category",
+    "timezone",
+    "cso_id",
+    "cso_name",
+    "first_contact",
+    "sent_at",
+    "sender",
+    "text",
+)
+TABLE_REQUIRED = ("transcript_id", "channel", "cso_name", "sent_at", "sender", "text")
+BOM = b"\xef\xbb\xbf"
+_READ = 1 << 16  # bytes per read of a JSON array
+# openpyxl's read-only mode keeps a workbook's table of shared texts in memory.
+SHARED_STRINGS_LIMIT = 64 * 1024 * 1024
+
+
+# --------------------------------------------------------------------------- text lines
+
+
+def text_lines(ctx: Context, fh: IO[bytes], hint: str) -> Iterator[str]:
+    """The file's lines decoded as UTF-8 (a leading byte-order mark dropped), each with
+    its line ending; stops at the first byte that is not UTF-8, saying where."""
+    for number, raw in enumerate(fh, start=1):
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM) :]
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = raw[exc.start : exc.start + 1].hex()
+            ctx.fatal(ctx.filename, f"the file is not UTF-8 text (byte 0x{byte} on line {number}); {hint}")
+            return
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def json_objects(ctx: Context, fh: IO[bytes], array: bool) -> Iterator[tuple[str, int, object]]:
+    """``(location, number, value)`` for each transcript object of the file."""
+    if not array:
+        for number, line in enumerate(text_lines(ctx, fh, "save it as UTF-8"), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except (ValueError, RecursionError) as exc:
+                ctx.error(f"line {number}", "", f"invalid JSON: {_json_problem(exc)}")
+                continue
+            yield f"line {number}", number, obj
+        return
+    yield from _json_array(ctx, fh)
+
+
+def _json_array(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[str, int, object]]:
+    head = fh.read(len(BOM))
+    if head != BOM:
+        fh.seek(0)
+    start = _first_byte(fh)
+    if start is None:
+        return  # reported as "no transcripts"
+    if start != b"[":
+        ctx.fatal(ctx.filename, f"a .json file must hold an array of transcript objects, not {_kind_of(start)}")
+        return
+    number = 0
+    try:
+        for number, obj in enumerate(ijson.items(_Utf8Checked(fh), "item", use_float=True), start=1):
+            yield f"object {number}", number, obj
+    except _NotUtf8 as exc:
+        ctx.fatal(ctx.filename, f"the file is not UTF-8 text (byte 0x{exc.byte} on line {exc.line}); save it as UTF-8")
+    except (ijson.JSONError, ValueError, RecursionError) as exc:
+        line = _locate_json_error(fh)
+        # A file that is not JSON is reported alone: the objects read before the break
+        # may be cut-off halves, and their problems would only mislead.
+        ctx.errors.clear()
+        ctx.unlisted = 0
+        problem = str(exc).strip().splitlines()[0] if str(exc).strip() else "unexpected end of the file"
+        problem = problem.removeprefix("parse error: ").removeprefix("lexical error: ")
+        where = f"line {line}" if line else f"after object {number}"
+        ctx.fatal(where, f"invalid JSON: {problem}")
+
+
+def _first_byte(fh: IO[bytes]) -> bytes | None:
+    """The first byte that is not white space, leaving the file positioned on it."""
+    while True:
+        position = fh.tell()
+        block = fh.read(4096)
+        if not block:
+            return None
+        stripped = block.lstrip()
+        if stripped:
+            fh.seek(position + len(block) - len(stripped))
+            return stripped[:1]
+
+
+def _kind_of(first: bytes) -> str:
+    return {b"{": "an object", b'"': "str", b"t": "bool", b"f": "bool", b"n": "NoneType"}.get(first, "a number")
+
+
+def _locate_json_error(fh: IO[bytes]) -> int | None:
+    """The line where the array stops being JSON: the file fed again to the parser a
+    line at a time. Only a refused file pays for this pass."""
+    fh.seek(0)
+    events = ijson.sendable_list()
+    parser = ijson.parse_coro(events)
+    number = 0
+    for number, line in enumerate(fh, start=1):
+        if number == 1 and line.startswith(BOM):
+            line = line[len(BOM) :]
+        try:
+            parser.send(line)
+        except (ijson.JSONError, ValueError, RecursionError):
+            return number
+        events.clear()
+    try:
+        parser.close()
+    except (ijson.JSONError, ValueError, RecursionError):
+        return number or None
+    return None
+
+
+class _NotUtf8(Exception):
+    def __init__(self, byte: str, line: int):
+        self.byte, self.line = byte, line
+
+
+class _Utf8Checked:
+    """A file whose bytes are checked as UTF-8 while the JSON parser reads them, so a
+    wrong byte is reported with its line, as in the other formats."""
+
+    def __init__(self, fh: IO[bytes]):
+        import codecs
+
+        self.fh = fh
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.lines = 1
+
+    def read(self, size: int = _READ) -> bytes:
+        block = self.fh.read(size)
+        try:
+            self.decoder.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            raise _NotUtf8(
+                block[exc.start : exc.start + 1].hex(), self.lines + block[: exc.start].count(b"\n")
+            ) from None
+        self.lines += block.count(b"\n")
+        return block
+
+
+def _json_problem(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def table_rows(ctx: Context, fh: IO[bytes], suffix: str) -> Iterator[tuple[int, Callable[[str], object]]]:
+    """``(row number, get)`` for each non-blank message row after the header; ``get(name)``
+    gives the cell of a column by its name. The header's problems are reported on it."""
+    rows = _csv_records(ctx, fh) if suffix == ".csv" else _xlsx_records(ctx, fh)
+    header_row = next(rows, None)
+    if header_row is None:
+        return  # reported as "no transcripts"
+    header_number, header_cells = header_row
+    index: dict[str, int] = {}
+    for position, cell in enumerate(header_cells):
+        name = (as_text(cell) or "").lower()
+        if name and name not in index:
+            index[name] = position
+    if "transcript_id" not in index and "id" in index:
+        index["transcript_id"] = index["id"]
+    if not index:
+        for _number, cells in rows:
+            if not is_blank(cells):
+                break
+        else:
+            return  # an empty sheet: reported as "no transcripts"
+    missing = [name for name in TABLE_REQUIRED if name not in index]
+    for name in missing:
+        ctx.error(f"row {header_number}", name, f"missing column {name}")
+    if missing:
+        return
+    for number, cells in rows:
+        if ctx.stop:
+            return
+        if is_blank(cells):
+            continue  # blank rows are how people space out a sheet
+
+        def get(name: str, cells: Any = cells) -> object:
+            position = index.get(name)
+            return cells[position] if position is not None and position < len(cells) else None
+
+        yield number, get
+
+
+def is_blank(cells: Any) -> bool:
+    for cell in cells:
+        if cell is None:
+            continue
+        if cell.__class__ is str:  # the usual cell, checked without the general conversion
+            if cell and not cell.isspace():
+                return False
+        elif as_text(cell) != "":
+            return False
+    return True
+
+
+def _csv_records(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
+    # A message up to the length limit must fit in a field; the csv module's own
+    # limit (131,072) is raised, never lowered, for a site that allows longer ones.
+    wanted = 2 * ctx.limits.message_chars + 1024
+    if wanted > csv.field_size_limit():
+        csv.field_size_limit(wanted)
+    reader = csv.reader(text_lines(ctx, fh, 'save it as "CSV UTF-8"'))
+    # Row numbers count records, as a spreadsheet does, so a quoted text with line
+    # breaks stays one row.
+    number = 1
+    try:
+        for record in reader:
+            yield number, record
+            number += 1
+    except csv.Error as exc:
+        text = str(exc)
+        if "field larger than field limit" in text:
+            text = f"a cell is longer than {csv.field_size_limit():,} characters (is a closing quote missing?)"
+        ctx.fatal(f"row {number}", f"the CSV cannot be read here: {text}")
+
+
+def _xlsx_records(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The first sheet's rows, after checking the workbook's unpacked size and declared
+    dimension: openpyxl would otherwise unpack or pad whatever the file claims."""
+    cannot_open = "the file cannot be opened as an Excel workbook (.xlsx); save it again from Excel as .xlsx"
+    limits = ctx.limits
+    try:
+        with zipfile.ZipFile(fh) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        ctx.fatal(ctx.filename, cannot_open)
+        return
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > limits.xlsx_uncompressed:
+        ctx.fatal(
+            ctx.filename,
+            f"the workbook unpacks to {unpacked / 2**20:,.0f} MB, more than the limit of "
+            f"{limits.xlsx_uncompressed / 2**20:,.0f} MB (PLN123_UPLOAD_MAX_XLSX_MB); "
+            'save the sheet as "CSV UTF-8" and upload that, or split it',
+        )
+        return
+    shared = sum(m.file_size for m in members if m.filename.lower().endswith("sharedstrings.xml"))
+    if shared > SHARED_STRINGS_LIMIT:
+        ctx.fatal(
+            ctx.filename,
+            f"the workbook's table of texts is {shared / 2**20:,.0f} MB, too big to read; "
+            'save the sheet as "CSV UTF-8" and upload that',
+        )
+        return
+    fh.seek(0)
+    try:
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+    except Exception:  # openpyxl and zipfile raise many kinds on a damaged file
+        ctx.fatal(ctx.filename, cannot_open)
+        return
+    try:
+        if not workbook.worksheets:
+            ctx.fatal(ctx.filename, cannot_open)
+            return
+        sheet = workbook.worksheets[0]
+        declared_rows = getattr(sheet, "max_row", None) or 0
+        if declared_rows > limits.rows + 1:
+            ctx.fatal(
+                ctx.filename,
+                f"the sheet declares {declared_rows:,} rows, more than the limit of {limits.rows:,} "
+                "(PLN123_UPLOAD_MAX_ROWS); split it into smaller files and upload each",
+            )
+            return
+        # Only the first columns are read, whatever width the sheet claims: the
+        # columns of docs/formats.md and some to spare for added ones.
+        try:
+            yield from enumerate(sheet.iter_rows(values_only=True, max_col=limits.xlsx_columns), start=1)
+        except Exception:  # a damaged sheet found while reading it
+            ctx.fatal(ctx.filename, cannot_open)
+    finally:
+        workbook.close()
+
+
+__all__ = ["TABLE_COLUMNS", "TABLE_REQUIRED", "is_blank", "json_objects", "kind", "table_rows", "text_lines"]
