@@ -29,8 +29,9 @@ class UploadForm(forms.Form):
 class OverrideForm(forms.Form):
     """QA's correction of an automatic result; the justification is mandatory."""
 
-    result = forms.ChoiceField(choices=Result.choices)
+    result = forms.ChoiceField(label=_("Result"), choices=Result.choices)
     justification = forms.CharField(
+        label=_("Justification"),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text=_("Why the automatic result is wrong, in words the CSO and an auditor will read."),
     )

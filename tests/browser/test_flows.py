@@ -108,6 +108,8 @@ def worker(tmp_path, settings):
     scoring small chunks so the batch page has a progress to show on its way."""
     settings.SCORING_CHUNK_SIZE = 5
     var_dir = tmp_path / "var"
+    # The upload is stored by the live server and read by the worker: one media folder.
+    settings.MEDIA_ROOT = var_dir / "media"
     options = filesystem_transport_options(var_dir)
     log = tmp_path / "worker.log"
     process = start_worker(name="browser", broker_url="filesystem://", var_dir=var_dir, log=log, concurrency=1)
