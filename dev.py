@@ -3,6 +3,7 @@
 
     python3 dev.py run [--host H] [--port P]   migrate, seed the SOP, first admin, web + worker
     python3 dev.py test [--sqlite-only | --postgres-only] [PYTEST ARGS...]   lint, checks, tests
+    python3 dev.py messages [--compile-only]   extract the strings to translate, compile the catalogue
 
 Standard library only: this script runs before any dependency is installed.
 """
@@ -13,6 +14,7 @@ import argparse
 import hashlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import string
@@ -256,6 +258,40 @@ def cmd_test(options: argparse.Namespace, pytest_args: list[str]) -> int:
     return 0
 
 
+# --- messages ------------------------------------------------------------------------
+
+# What makemessages reads: the project's code and templates, not the tests or tools.
+MESSAGES_IGNORE = ["tests/*", "scripts/*", "var/*", "deploy/*", "docs/*", ".ci/*", "dev.py"]
+
+
+def cmd_messages(options: argparse.Namespace) -> int:
+    """Refresh locale/id/LC_MESSAGES/django.po from the code (GNU xgettext needed for
+    this step only), then compile every .po to its .mo in pure Python (common.catalog)."""
+    ensure_venv("requirements-dev.txt")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test")
+    if not options.compile_only:
+        if not shutil.which("xgettext"):
+            raise StepFailed(
+                "extracting needs GNU gettext's xgettext (apt-get install gettext); "
+                "`python3 dev.py messages --compile-only` compiles without it."
+            )
+        ignores = [arg for pattern in MESSAGES_IGNORE for arg in ("--ignore", pattern)]
+        say("makemessages -l id (with the engine's N_ marker)")
+        manage("makemessages", "-l", "id", "--no-obsolete", "--add-location=file", *ignores, env=env)
+    say("compiling the catalogues (pure Python)")
+    code = (
+        "from pathlib import Path; from common.catalog import compile_po, project_catalogues, read_po\n"
+        "for po in project_catalogues(Path('.')):\n"
+        "    entries = read_po(po); missing = [e.msgid for e in entries if e.msgid and (e.fuzzy or not e.translated)]\n"
+        "    print(f'{compile_po(po)}: {len(entries) - 1} messages, {len(missing)} untranslated or fuzzy')\n"
+        "    [print('  to translate:', m) for m in missing]\n"
+    )
+    result = subprocess.run([str(PYTHON), "-c", code], cwd=ROOT, env=env)
+    if result.returncode != 0:
+        raise StepFailed(f"compiling the catalogues failed (exit {result.returncode}).")
+    return 0
+
+
 # --- entry ---------------------------------------------------------------------------
 
 
@@ -269,6 +305,8 @@ def main(argv: list[str]) -> int:
     only = test.add_mutually_exclusive_group()
     only.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL pass")
     only.add_argument("--postgres-only", action="store_true", help="skip the SQLite pass")
+    messages = sub.add_parser("messages", help="extract the strings to translate and compile the catalogue")
+    messages.add_argument("--compile-only", action="store_true", help="only compile the .po files (no xgettext)")
     options, extra = parser.parse_known_args(argv)
     if options.command != "test" and extra:
         parser.error(f"unrecognised arguments: {' '.join(extra)}")
@@ -277,6 +315,8 @@ def main(argv: list[str]) -> int:
     try:
         if options.command == "run":
             return cmd_run(options)
+        if options.command == "messages":
+            return cmd_messages(options)
         return cmd_test(options, extra)
     except StepFailed as exc:
         print(f"\nFAILED: {exc}", file=sys.stderr, flush=True)

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.exports import audit_trail_csv
 from audit.forms import AuditTrailForm
@@ -42,7 +43,7 @@ def audit_trail_view(request):
         **admin.site.each_context(request),
         # The breadcrumbs lead through the policy, where the trail has always been found.
         "opts": Directive._meta,
-        "title": "Audit trail",
+        "title": _("Audit trail"),
         "form": form,
         "entries": entries,
         "csv_query": request.GET.urlencode() + "&format=csv" if entries is not None else "",

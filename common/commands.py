@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 
 from common.users import system_user
 
@@ -22,4 +23,4 @@ def acting_user(username: str | None):
     try:
         return get_user_model().objects.get(username=username)
     except get_user_model().DoesNotExist:
-        raise CommandError(f"No user named {username!r}.") from None
+        raise CommandError(_("No user named %(name)s.") % {"name": repr(username)}) from None

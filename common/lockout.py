@@ -26,6 +26,7 @@ from django.contrib import admin
 from django.db.models import Max, Sum
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def lockout_response(request, original_response=None, credentials=None):
     until = (latest or timezone.now()) + cool_off if cool_off else None
     context = {
         **admin.site.each_context(request),
-        "title": "Login locked",
+        "title": _("Login locked"),
         "username": get_client_username(request, credentials) or "",
         "whole_address": whole_address,
         "until": timezone.localtime(until) if until else None,

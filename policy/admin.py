@@ -13,8 +13,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
@@ -97,6 +97,11 @@ class ReasonedHistoryAdmin(SimpleHistoryAdmin):
     and the history page lists, per row, the fields changed old -> new."""
 
     form = ChangeReasonForm
+
+    @admin.display(description=_("Reason for this change"))
+    def change_reason(self, obj):
+        # The label of the form's reason field where a viewer sees the form read-only.
+        return ""
 
     def reason_for_change(self, form, change: bool, extra_changes: list[str] = ()) -> str:
         written = form.written_reason() if hasattr(form, "written_reason") else ""
@@ -203,7 +208,11 @@ class DirectiveContentAdmin(ImportExportHistoryAdmin):
         try:
             self.save_content(request, obj, keep=False, reason=DELETED_REASON)
         except ValidationError as exc:
-            self.message_user(request, f"{obj} was not deleted: {error_text(exc)}", messages.ERROR)
+            self.message_user(
+                request,
+                _("%(object)s was not deleted: %(error)s") % {"object": obj, "error": error_text(exc)},
+                messages.ERROR,
+            )
 
     def save_content(self, request, obj, *, keep: bool, reason: str):
         directive = getattr(obj, self.parent_field)
@@ -319,20 +328,20 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
     fieldsets = (
         (None, {"fields": ("kind", "reference", "title", "issuing_unit", "status", "version", "priority")}),
         (
-            "Validity window (local time of the transcript, rule S4; empty on the baseline)",
+            _("Validity window (local time of the transcript, rule S4; empty on the baseline)"),
             {"fields": (("valid_from_date", "valid_from_time"), ("valid_until_date", "valid_until_time"), "channels")},
         ),
-        ("Who owes it (rule S5)", {"fields": ("first_contact_only", "public_owed_categories")}),
-        ("Matching tolerance (rule S8)", {"fields": ("typo_ratio", "typo_min_length", "forms_of_address")}),
-        ("Memo", {"fields": ("memo_text", "memo_file"), "classes": ("collapse",)}),
+        (_("Who owes it (rule S5)"), {"fields": ("first_contact_only", "public_owed_categories")}),
+        (_("Matching tolerance (rule S8)"), {"fields": ("typo_ratio", "typo_min_length", "forms_of_address")}),
+        (_("Memo"), {"fields": ("memo_text", "memo_file"), "classes": ("collapse",)}),
         (
-            "Publication",
+            _("Publication"),
             {
                 "fields": ("published_at", "published_by", "withdrawn_at", "withdrawn_by", "created_at", "updated_at"),
                 "classes": ("collapse",),
             },
         ),
-        ("Why", {"fields": ("change_reason",)}),
+        (_("Why"), {"fields": ("change_reason",)}),
     )
 
     # --- list --------------------------------------------------------------------
@@ -340,24 +349,27 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("channels")
 
-    @admin.display(description="window (local time)")
+    @admin.display(description=_("window (local time)"))
     def window(self, obj):
         if obj.is_baseline:
-            return "standing"
+            return _("standing")
         if obj.window_start is None or obj.window_end is None:
             return "-"
-        return f"{obj.window_start:%Y-%m-%d %H:%M} to {obj.window_end:%Y-%m-%d %H:%M}"
+        return _("%(start)s to %(end)s") % {
+            "start": f"{obj.window_start:%d/%m/%Y %H:%M}",
+            "end": f"{obj.window_end:%d/%m/%Y %H:%M}",
+        }
 
-    @admin.display(description="channels")
+    @admin.display(description=_("channels"))
     def channel_codes(self, obj):
         if obj.is_baseline:
-            return "all"
+            return _("all")
         return ", ".join(c.code for c in obj.channels.all()) or "-"
 
-    @admin.display(description="preview")
+    @admin.display(description=_("preview"))
     def preview(self, obj):
         url = reverse("admin:policy_directive_preview") + f"?directive={obj.pk}"
-        return format_html('<a href="{}">Preview greeting</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Preview greeting"))
 
     # --- form ----------------------------------------------------------------------
 
@@ -451,7 +463,11 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
             return
         if directive.status == DirectiveStatus.DRAFT:
             for problem in directive_validate_scope(directive=directive):
-                messages.warning(request, f"Before {directive.reference} can be published: {problem}")
+                messages.warning(
+                    request,
+                    _("Before %(reference)s can be published: %(problem)s")
+                    % {"reference": directive.reference, "problem": problem},
+                )
         elif directive.status == DirectiveStatus.PUBLISHED:
             for warning in directive_overlap_warnings(directive=directive):
                 messages.warning(request, warning)
@@ -462,7 +478,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
         """Publishing and withdrawing: Pusat's right (policy.publish_directive)."""
         return request.user.has_perm("policy.publish_directive")
 
-    @admin.action(description="Publish selected directives", permissions=["publish"])
+    @admin.action(description=_("Publish selected directives"), permissions=["publish"])
     def publish_selected(self, request, queryset):
         for directive in queryset:
             self.publish_one(request, directive, reason="")
@@ -473,14 +489,24 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
                 warnings = directive_publish(directive=directive, user=request.user, reason=reason)
         except ValidationError as exc:
             directive.refresh_from_db()
-            self.message_user(request, f"{directive.reference} was not published: {error_text(exc)}", messages.ERROR)
+            self.message_user(
+                request,
+                _("%(reference)s was not published: %(error)s")
+                % {"reference": directive.reference, "error": error_text(exc)},
+                messages.ERROR,
+            )
             return False
-        self.message_user(request, f"{directive.reference} v{directive.version} is published.", messages.SUCCESS)
+        self.message_user(
+            request,
+            _("%(reference)s v%(version)s is published.")
+            % {"reference": directive.reference, "version": directive.version},
+            messages.SUCCESS,
+        )
         for warning in warnings:
             self.message_user(request, warning, messages.WARNING)
         return True
 
-    @admin.action(description="Withdraw selected directives (asks why)", permissions=["publish"])
+    @admin.action(description=_("Withdraw selected directives (asks why)"), permissions=["publish"])
     def withdraw_selected(self, request, queryset):
         form = WithdrawForm(request.POST if "confirm" in request.POST else None)
         if form.is_valid():
@@ -489,7 +515,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
             return None  # back to the list
         context = {
             **self.admin_site.each_context(request),
-            "title": "Withdraw directives",
+            "title": _("Withdraw directives"),
             "opts": self.model._meta,
             "queryset": queryset,
             "form": form,
@@ -504,9 +530,16 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
                 directive_withdraw(directive=directive, user=request.user, reason=reason)
         except ValidationError as exc:
             directive.refresh_from_db()
-            self.message_user(request, f"{directive.reference} was not withdrawn: {error_text(exc)}", messages.ERROR)
+            self.message_user(
+                request,
+                _("%(reference)s was not withdrawn: %(error)s")
+                % {"reference": directive.reference, "error": error_text(exc)},
+                messages.ERROR,
+            )
             return False
-        self.message_user(request, f"{directive.reference} is withdrawn.", messages.SUCCESS)
+        self.message_user(
+            request, _("%(reference)s is withdrawn.") % {"reference": directive.reference}, messages.SUCCESS
+        )
         return True
 
     # --- extra pages ---------------------------------------------------------------------
@@ -541,7 +574,7 @@ class DirectiveAdmin(ImportExportHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
             self.message_user(
-                request, "Restore an old version by editing the directive, so it gets a new version.", messages.ERROR
+                request, _("Restore an old version by editing the directive, so it gets a new version."), messages.ERROR
             )
             return HttpResponseRedirect(reverse("admin:policy_directive_history", args=[object_id]))
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)

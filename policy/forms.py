@@ -11,8 +11,8 @@ from policy.choices import DirectiveKind, DirectiveStatus, Element, Visibility
 from policy.models import CSO, Channel, Directive, GreetingTemplate
 from policy.services import directive_validate_scope
 
-PUBLISHED_REASON_REQUIRED = "Say why you change a published directive."
-REASON_HELP = (
+PUBLISHED_REASON_REQUIRED = _("Say why you change a published directive.")
+REASON_HELP = _(
     "Why you make this change; it is kept in the history with your name. "
     "Left empty, the history lists the fields you changed. Required to change a published directive."
 )
@@ -27,7 +27,7 @@ class ChangeReasonForm(forms.ModelForm):
     """A model form with the reason of the change, which is not a model field."""
 
     change_reason = forms.CharField(
-        label="Reason for this change",
+        label=_("Reason for this change"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
@@ -43,6 +43,15 @@ class ChangeReasonForm(forms.ModelForm):
     def published_parent(self) -> Directive | None:
         """The published directive this object belongs to, if any (its changes need a reason)."""
         return None
+
+    def _update_errors(self, errors):
+        # A field the form already refused (an unreadable date, say) would get a second,
+        # redundant error from the model's clean() ("needs the first day"): keep the first.
+        if hasattr(errors, "error_dict"):
+            errors = ValidationError(
+                {field: e for field, e in errors.error_dict.items() if field not in self._errors or field == "__all__"}
+            )
+        super()._update_errors(errors)
 
     def clean(self):
         cleaned = super().clean()
@@ -145,45 +154,61 @@ class GreetingTemplateFormSet(DirectiveChildFormSet):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        label="Why is it withdrawn?",
+        label=_("Why is it withdrawn?"),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-        help_text="Kept in the history with your name.",
-        error_messages={"required": "Say why the directive is withdrawn."},
+        help_text=_("Kept in the history with your name."),
+        error_messages={"required": _("Say why the directive is withdrawn.")},
     )
 
 
 class PublishForm(forms.Form):
     reason = forms.CharField(
-        label="Note (optional)",
+        label=_("Note (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
-        help_text='Kept in the history with your name; empty means "Published".',
+        help_text=_('Kept in the history with your name; empty means "Published".'),
     )
 
 
-ZONE_CHOICES_HELP = "WIB, WITA, WIT or an IANA name such as Asia/Makassar."
+ZONE_CHOICES_HELP = _("WIB, WITA, WIT or an IANA name such as Asia/Makassar.")
 
 
 class PreviewForm(forms.Form):
     """What a CSO must say at a given moment: the question of rules.resolver.expected_greeting."""
 
-    channel = forms.ModelChoiceField(queryset=Channel.objects.all(), to_field_name="code", empty_label=None)
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), help_text="Local date, e.g. 2023-09-10.")
-    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}), help_text="Local time, e.g. 08:15.")
-    timezone = forms.CharField(label="Time zone", initial="WIB", max_length=64, help_text=ZONE_CHOICES_HELP)
-    visibility = forms.ChoiceField(choices=Visibility.choices, initial=Visibility.PRIVATE)
-    category = forms.CharField(required=False, initial="Informasi", help_text="e.g. Informasi, Keluhan, Padam.")
-    first_contact = forms.BooleanField(required=False, initial=True, help_text="The customer's first transaction.")
-    element = forms.ChoiceField(choices=Element.choices, initial=Element.OPENING)
-    cso = forms.ModelChoiceField(
-        label="CSO", queryset=CSO.objects.filter(active=True), required=False, help_text="Choose a CSO ..."
+    channel = forms.ModelChoiceField(
+        label=_("Channel"), queryset=Channel.objects.all(), to_field_name="code", empty_label=None
     )
-    cso_name = forms.CharField(label="or type a name", required=False, max_length=200)
+    date = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        help_text=_("Local date, e.g. 2023-09-10."),
+    )
+    time = forms.TimeField(
+        label=_("Time"),
+        widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"}),
+        help_text=_("Local time, e.g. 08:15."),
+    )
+    timezone = forms.CharField(label=_("Time zone"), initial="WIB", max_length=64, help_text=ZONE_CHOICES_HELP)
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices, initial=Visibility.PRIVATE)
+    category = forms.CharField(
+        label=_("Category"), required=False, initial="Informasi", help_text=_("e.g. Informasi, Keluhan, Padam.")
+    )
+    first_contact = forms.BooleanField(
+        label=_("First contact"), required=False, initial=True, help_text=_("The customer's first transaction.")
+    )
+    element = forms.ChoiceField(label=_("Element"), choices=Element.choices, initial=Element.OPENING)
+    cso = forms.ModelChoiceField(
+        label=_("CSO"), queryset=CSO.objects.filter(active=True), required=False, help_text=_("Choose a CSO ...")
+    )
+    cso_name = forms.CharField(label=_("or type a name"), required=False, max_length=200)
     as_it_stood = forms.BooleanField(
-        label="As the policy stood then",
+        label=_("As the policy stood then"),
         required=False,
-        help_text="Answer with the directives as they stood at that moment, rebuilt from the audit history, "
-        "instead of as they stand now.",
+        help_text=_(
+            "Answer with the directives as they stood at that moment, rebuilt from the audit history, "
+            "instead of as they stand now."
+        ),
     )
 
     draft = forms.ModelChoiceField(

@@ -27,15 +27,18 @@ class Channel(models.Model):
     """A way customers reach PLN 123: ``voice`` (the 123 line), ``live_chat``,
     ``email`` or ``social_media``. Only some channels have public posts."""
 
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=100)
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
     allows_public = models.BooleanField(
+        _("allows public"),
         default=False,
-        help_text="Whether transcripts on this channel may be public (wall post, comment, timeline).",
+        help_text=_("Whether transcripts on this channel may be public (wall post, comment, timeline)."),
     )
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -46,14 +49,14 @@ class TimeZoneAlias(models.Model):
     """A regional zone name QA uses instead of an IANA name (rule S1):
     WIB = Asia/Jakarta, WITA = Asia/Makassar, WIT = Asia/Jayapura."""
 
-    code = models.CharField(max_length=16, unique=True)
-    iana_name = models.CharField(max_length=64)
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    iana_name = models.CharField(_("iana name"), max_length=64)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "time zone alias"
-        verbose_name_plural = "time zone aliases"
+        verbose_name = _("time zone alias")
+        verbose_name_plural = _("time zone aliases")
 
     def __str__(self) -> str:
         return f"{self.code} ({self.iana_name})"
@@ -78,69 +81,100 @@ class Directive(models.Model):
     elements for which it has a template. Only published documents are resolved.
     """
 
-    kind = models.CharField(max_length=16, choices=DirectiveKind.choices, default=DirectiveKind.DIRECTIVE)
-    reference = models.CharField(max_length=64, unique=True, help_text="e.g. SOP-PLN123-HPN2023")
-    title = models.CharField(max_length=300)
-    issuing_unit = models.CharField(max_length=200, blank=True)
-    memo_text = models.TextField("memo text", blank=True)
-    memo_file = models.FileField("memo file", upload_to="memos/", blank=True)
-    status = models.CharField(max_length=16, choices=DirectiveStatus.choices, default=DirectiveStatus.DRAFT)
+    kind = models.CharField(_("kind"), max_length=16, choices=DirectiveKind.choices, default=DirectiveKind.DIRECTIVE)
+    reference = models.CharField(_("reference"), max_length=64, unique=True, help_text=_("e.g. SOP-PLN123-HPN2023"))
+    title = models.CharField(_("title"), max_length=300)
+    issuing_unit = models.CharField(_("issuing unit"), max_length=200, blank=True)
+    memo_text = models.TextField(_("memo text"), blank=True)
+    memo_file = models.FileField(_("memo file"), upload_to="memos/", blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DirectiveStatus.choices, default=DirectiveStatus.DRAFT
+    )
     priority = models.IntegerField(
-        default=0, help_text="Where two published directives overlap, the higher priority wins (rule S4)."
+        _("priority"),
+        default=0,
+        help_text=_("Where two published directives overlap, the higher priority wins (rule S4)."),
     )
     # The validity window, in the transcript's local time (rule S4): a wall-clock
     # date and time, not an instant, so one window covers every zone.
-    valid_from_date = models.DateField("valid from (date)", null=True, blank=True)
-    valid_from_time = models.TimeField("valid from (time)", default=dt.time(0, 0))
-    valid_until_date = models.DateField("valid until (date)", null=True, blank=True)
-    valid_until_time = models.TimeField("valid until (time, inclusive)", default=dt.time(23, 59, 59))
+    valid_from_date = models.DateField(_("valid from (date)"), null=True, blank=True)
+    valid_from_time = models.TimeField(_("valid from (time)"), default=dt.time(0, 0))
+    valid_until_date = models.DateField(_("valid until (date)"), null=True, blank=True)
+    valid_until_time = models.TimeField(_("valid until (time, inclusive)"), default=dt.time(23, 59, 59))
     channels = models.ManyToManyField(
-        Channel, blank=True, related_name="directives", help_text="Channels the directive covers."
+        Channel,
+        blank=True,
+        related_name="directives",
+        help_text=_("Channels the directive covers."),
+        verbose_name=_("channels"),
     )
     # The audience rule of S5.
     first_contact_only = models.BooleanField(
-        default=True, help_text="Owed only on a customer's first transaction (not on follow-ups in a thread)."
+        _("first contact only"),
+        default=True,
+        help_text=_("Owed only on a customer's first transaction (not on follow-ups in a thread)."),
     )
     # Audience categories are data of each document, not a default of the schema:
     # the seed sets "Informasi" explicitly.
     public_owed_categories = models.CharField(
+        _("public owed categories"),
         max_length=300,
         blank=True,
-        help_text="On public posts the greeting is owed only for these QA categories (comma-separated, "
-        "case-insensitive), e.g. Informasi. Left empty, a public post never owes the greeting.",
+        help_text=_(
+            "On public posts the greeting is owed only for these QA categories (comma-separated, "
+            "case-insensitive), e.g. Informasi. Left empty, a public post never owes the greeting."
+        ),
     )
     # The tolerance of rule S8.
     typo_ratio = models.DecimalField(
+        _("typo ratio"),
         max_digits=3,
         decimal_places=2,
         default=Decimal("0.10"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("0.5"))],
-        help_text="Typos tolerated per character in a long phrase (0.10 = about one edit in ten characters).",
+        help_text=_("Typos tolerated per character in a long phrase (0.10 = about one edit in ten characters)."),
     )
     typo_min_length = models.PositiveSmallIntegerField(
-        default=10, help_text="Phrases shorter than this many characters must match exactly."
+        _("typo min length"), default=10, help_text=_("Phrases shorter than this many characters must match exactly.")
     )
     forms_of_address = models.CharField(
+        _("forms of address"),
         max_length=300,
         blank=True,
-        help_text="Words allowed between the phrases of a greeting (comma-separated), e.g. Kak, Bapak, Ibu. "
-        "On a directive, empty means the baseline's.",
+        help_text=_(
+            "Words allowed between the phrases of a greeting (comma-separated), e.g. Kak, Bapak, Ibu. "
+            "On a directive, empty means the baseline's."
+        ),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
-    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("published by"),
     )
-    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True, editable=False)
     withdrawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("withdrawn by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     history = HistoricalRecords(m2m_fields=[channels])
 
     class Meta:
+        verbose_name = _("directive")
+        verbose_name_plural = _("directives")
         ordering = ["kind", "-valid_from_date", "reference"]
         permissions = [("publish_directive", "Can publish and withdraw directives")]
         constraints = [
@@ -203,14 +237,22 @@ class TimeBand(models.Model):
     A band may wrap midnight (Malam 18:00-03:59)."""
 
     baseline = models.ForeignKey(
-        Directive, on_delete=models.CASCADE, related_name="time_bands", limit_choices_to={"kind": "baseline"}
+        Directive,
+        on_delete=models.CASCADE,
+        related_name="time_bands",
+        limit_choices_to={"kind": "baseline"},
+        verbose_name=_("baseline"),
     )
-    word = models.CharField(max_length=32, help_text="e.g. Pagi, Siang, Sore, Malam")
-    starts_at = models.TimeField(help_text="First minute of the band, local time.")
-    ends_at = models.TimeField(help_text="Last minute of the band, inclusive (may be earlier than the start).")
+    word = models.CharField(_("word"), max_length=32, help_text=_("e.g. Pagi, Siang, Sore, Malam"))
+    starts_at = models.TimeField(_("starts at"), help_text=_("First minute of the band, local time."))
+    ends_at = models.TimeField(
+        _("ends at"), help_text=_("Last minute of the band, inclusive (may be earlier than the start).")
+    )
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("time band")
+        verbose_name_plural = _("time bands")
         ordering = ["baseline", "starts_at"]
         constraints = [models.UniqueConstraint(fields=["baseline", "word"], name="timeband_unique_word")]
 
@@ -223,20 +265,25 @@ class GreetingTemplate(models.Model):
     campaign line) under a baseline or directive, with the slots ``{waktu}`` and
     ``{nama_cso}``. Without a channel it applies to every channel the document covers."""
 
-    directive = models.ForeignKey(Directive, on_delete=models.CASCADE, related_name="templates")
-    element = models.CharField(max_length=16, choices=Element.choices, default=Element.OPENING)
+    directive = models.ForeignKey(
+        Directive, on_delete=models.CASCADE, related_name="templates", verbose_name=_("directive")
+    )
+    element = models.CharField(_("element"), max_length=16, choices=Element.choices, default=Element.OPENING)
     channel = models.ForeignKey(
         Channel,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Leave empty for every channel of the document.",
+        help_text=_("Leave empty for every channel of the document."),
+        verbose_name=_("channel"),
     )
-    text = models.TextField(help_text="e.g. PLN 123 Selamat {waktu}, dengan {nama_cso} Bisa Dibantu")
+    text = models.TextField(_("text"), help_text=_("e.g. PLN 123 Selamat {waktu}, dengan {nama_cso} Bisa Dibantu"))
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("greeting template")
+        verbose_name_plural = _("greeting templates")
         ordering = ["directive", "element", "channel"]
         constraints = [
             models.UniqueConstraint(fields=["directive", "element", "channel"], name="template_unique_per_channel"),
@@ -263,14 +310,16 @@ class ScoredParameter(models.Model):
     ``1.1`` is "Menggunakan Salam Pembuka Sesuai Standar" on live chat, email and
     voice, and "Menggunakan Kata Sapaan" on social media."""
 
-    code = models.CharField(max_length=16)
-    name = models.CharField(max_length=200)
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="parameters")
-    element = models.CharField(max_length=16, choices=Element.choices, default=Element.OPENING)
-    active = models.BooleanField(default=True)
+    code = models.CharField(_("code"), max_length=16)
+    name = models.CharField(_("name"), max_length=200)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="parameters", verbose_name=_("channel"))
+    element = models.CharField(_("element"), max_length=16, choices=Element.choices, default=Element.OPENING)
+    active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = _("scored parameter")
+        verbose_name_plural = _("scored parameters")
         ordering = ["code", "channel__code"]
         constraints = [models.UniqueConstraint(fields=["code", "channel"], name="parameter_unique_per_channel")]
 
@@ -282,16 +331,18 @@ class CSO(models.Model):
     """A customer service officer and the names they may use in a greeting (rule S7):
     the full registered name, any single word of it, or a registered alias."""
 
-    cso_id = models.CharField("CSO id", max_length=32, unique=True)
-    full_name = models.CharField(max_length=200)
-    aliases = models.CharField(max_length=300, blank=True, help_text="Other names the CSO uses, comma-separated.")
-    active = models.BooleanField(default=True)
+    cso_id = models.CharField(_("CSO id"), max_length=32, unique=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    aliases = models.CharField(
+        _("aliases"), max_length=300, blank=True, help_text=_("Other names the CSO uses, comma-separated.")
+    )
+    active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["full_name"]
-        verbose_name = "CSO"
-        verbose_name_plural = "CSOs"
+        verbose_name = _("CSO")
+        verbose_name_plural = _("CSOs")
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.cso_id})"

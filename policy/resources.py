@@ -28,6 +28,7 @@ import re
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 from import_export import fields, resources, widgets
 
 from common.spreadsheet import neutralise, unneutralise
@@ -36,7 +37,7 @@ from policy.services import DIRECTIVE_CONTENT_FIELDS, directive_content_save, st
 
 logger = logging.getLogger(__name__)
 
-IMPORT_HELP = (
+IMPORT_HELP = gettext_lazy(
     "Rows are matched by their natural key and saved one by one with your name and the reason "
     '"Imported from <file name>" in the history. Imported directives arrive as drafts: the status, '
     "version and publication columns are for information and are ignored; publish a directive with "
@@ -60,7 +61,7 @@ class ImportFileInvalid(Exception):
     """A problem with the file as a whole (no key column...), said for a person."""
 
 
-UNEXPECTED_PROBLEM = (
+UNEXPECTED_PROBLEM = gettext_lazy(
     "The import stopped on an unexpected problem and nothing was stored. It has been logged "
     "for the site administrator; please tell them the file name and the time."
 )
@@ -77,8 +78,10 @@ def _show(value, limit: int = 60) -> str:
 
 def _rows(numbers: list[int]) -> str:
     shown = [str(n) for n in numbers[:10]]
-    more = f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
-    return ", ".join(shown[:-1]) + f" and {shown[-1]}{more}" if len(shown) > 1 else shown[0]
+    more = gettext(" and %(count)s more") % {"count": len(numbers) - 10} if len(numbers) > 10 else ""
+    if len(shown) == 1:
+        return shown[0]
+    return gettext("%(first)s and %(last)s%(more)s") % {"first": ", ".join(shown[:-1]), "last": shown[-1], "more": more}
 
 
 # --- widgets with messages a person understands -------------------------------------
@@ -102,8 +105,10 @@ class StrictBooleanWidget(widgets.BooleanWidget):
         if word in self.FALSE_WORDS:
             return False
         if not word:
-            raise ValueError("is empty; write 1 or 0 (or true/false, yes/no)")
-        raise ValueError(f"{_show(value)} is not true or false; write 1 or 0 (or true/false, yes/no)")
+            raise ValueError(gettext("is empty; write 1 or 0 (or true/false, yes/no)"))
+        raise ValueError(
+            gettext("%(value)s is not true or false; write 1 or 0 (or true/false, yes/no)") % {"value": _show(value)}
+        )
 
 
 class CodeWidget(widgets.ForeignKeyWidget):
@@ -122,7 +127,10 @@ class CodeWidget(widgets.ForeignKeyWidget):
             return self.get_queryset(value, row).get(**{self.field: value})
         except self.model.DoesNotExist:
             known = ", ".join(self.get_queryset(value, row).values_list(self.field, flat=True)[:20])
-            raise ValueError(f"unknown {self.noun} {_show(value)} (known: {known or 'none'})") from None
+            raise ValueError(
+                gettext("unknown %(noun)s %(value)s (known: %(known)s)")
+                % {"noun": gettext(self.noun), "value": _show(value), "known": known or gettext("none")}
+            ) from None
 
 
 class CodesWidget(widgets.ManyToManyWidget):
@@ -141,7 +149,10 @@ class CodesWidget(widgets.ManyToManyWidget):
         missing = sorted(set(codes) - {getattr(o, self.field) for o in found})
         if missing:
             known = ", ".join(self.model.objects.values_list(self.field, flat=True))
-            raise ValueError(f"unknown {self.noun} {_show(', '.join(missing))[1:-1]} (known: {known})")
+            raise ValueError(
+                gettext("unknown %(noun)s %(value)s (known: %(known)s)")
+                % {"noun": gettext(self.noun), "value": _show(", ".join(missing))[1:-1], "known": known}
+            )
         return found
 
     def render(self, value, obj=None, **kwargs):
@@ -185,10 +196,17 @@ class HistoryResource(resources.ModelResource):
             del dataset[0 : len(dataset)]  # no row is worth reading without its key
             columns = ", ".join(self.get_user_visible_columns())
             raise ImportFileInvalid(
-                f"The file has no {' or '.join(missing)} column, which names each row's "
-                f"{self._meta.model._meta.verbose_name}. The first row of the file must name the columns "
-                f"({columns}); export the {self._meta.model._meta.verbose_name_plural} here to get a file "
-                "with the right columns."
+                gettext(
+                    "The file has no %(missing)s column, which names each row's %(name)s. The first row of "
+                    "the file must name the columns (%(columns)s); export the %(plural)s here to get a file "
+                    "with the right columns."
+                )
+                % {
+                    "missing": gettext(" or ").join(missing),
+                    "name": self._meta.model._meta.verbose_name,
+                    "columns": columns,
+                    "plural": self._meta.model._meta.verbose_name_plural,
+                }
             )
         self.key_rows: dict[tuple, list[int]] = {}
         for number, cells in enumerate(dataset.dict, start=1):
@@ -219,9 +237,13 @@ class HistoryResource(resources.ModelResource):
         rows = getattr(self, "key_rows", {}).get(key, [])
         if len(rows) > 1:
             pairs = zip(self.key_columns(), key, strict=True)
-            said = ", ".join(f"{column} {value!r}" if value else f"{column} empty" for column, value in pairs)
+            said = ", ".join(
+                f"{column} {value!r}" if value else gettext("%(column)s empty") % {"column": column}
+                for column, value in pairs
+            )
             problems.setdefault(by_column.get(self.key_columns()[0], NON_FIELD_ERRORS), []).append(
-                f"{said} is on rows {_rows(rows)}: each may appear once in a file; keep one of those rows"
+                gettext("%(key)s is on rows %(rows)s: each may appear once in a file; keep one of those rows")
+                % {"key": said, "rows": _rows(rows)}
             )
         for column, value in row.items():
             if not isinstance(value, str) or column not in by_column:
@@ -230,7 +252,8 @@ class HistoryResource(resources.ModelResource):
             if found:
                 code = f"U+{ord(found.group()):04X}"
                 problems.setdefault(by_column[column], []).append(
-                    f"holds an invisible control character ({code}) at position {found.start() + 1}; remove it"
+                    gettext("holds an invisible control character (%(code)s) at position %(position)s; remove it")
+                    % {"code": code, "position": found.start() + 1}
                 )
         return problems
 
@@ -282,7 +305,9 @@ class DirectiveResource(HistoryResource):
     """A directive by its reference; channels as comma-separated codes."""
 
     channels = fields.Field(
-        attribute="channels", column_name="channels", widget=CodesWidget(Channel, "code", noun="channel code")
+        attribute="channels",
+        column_name="channels",
+        widget=CodesWidget(Channel, "code", noun=gettext_noop("channel code")),
     )
     status = fields.Field(attribute="status", column_name="status", readonly=True)
     version = fields.Field(attribute="version", column_name="version", readonly=True)
@@ -389,10 +414,12 @@ class GreetingTemplateResource(DirectiveChildResource):
     directive = fields.Field(
         attribute="directive",
         column_name="directive",
-        widget=CodeWidget(Directive, "reference", noun="directive reference"),
+        widget=CodeWidget(Directive, "reference", noun=gettext_noop("directive reference")),
     )
     channel = fields.Field(
-        attribute="channel", column_name="channel", widget=CodeWidget(Channel, "code", noun="channel code")
+        attribute="channel",
+        column_name="channel",
+        widget=CodeWidget(Channel, "code", noun=gettext_noop("channel code")),
     )
 
     class Meta:
@@ -412,7 +439,7 @@ class TimeBandResource(DirectiveChildResource):
     baseline = fields.Field(
         attribute="baseline",
         column_name="baseline",
-        widget=CodeWidget(Directive, "reference", noun="baseline reference"),
+        widget=CodeWidget(Directive, "reference", noun=gettext_noop("baseline reference")),
     )
 
     class Meta:
@@ -431,7 +458,9 @@ class ScoredParameterResource(HistoryResource):
     """A line of the QA form by code + channel code."""
 
     channel = fields.Field(
-        attribute="channel", column_name="channel", widget=CodeWidget(Channel, "code", noun="channel code")
+        attribute="channel",
+        column_name="channel",
+        widget=CodeWidget(Channel, "code", noun=gettext_noop("channel code")),
     )
 
     class Meta:

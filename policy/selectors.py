@@ -202,3 +202,12 @@ def directive_overlaps(directive: Directive) -> list[tuple[Directive, list[str],
         if channels and elements:
             out.append((other, channels, elements))
     return out
+
+
+def zone_abbreviation(zone_name: str) -> str:
+    """The regional name PLN staff use for an IANA zone (WIB for Asia/Jakarta, WITA,
+    WIT), from the time zone aliases of the policy; the IANA name when none is set."""
+    for code, iana in TimeZoneAlias.objects.order_by("code").values_list("code", "iana_name"):
+        if iana == zone_name or code.upper() == (zone_name or "").upper():
+            return code
+    return zone_name

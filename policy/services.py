@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from policy.choices import DirectiveKind, DirectiveStatus
 from policy.examples import directive_example_failures
@@ -55,18 +56,30 @@ def directive_validate_scope(*, directive: Directive, channels=None, templates=N
     for template in templates:
         if template.channel_id and template.channel.code not in covered:
             problems.append(
-                f"The {template.get_element_display().lower()} template is for {template.channel.code}, "
-                f"which {directive.reference} does not cover; add the channel or remove the template."
+                _(
+                    "The %(element)s template is for %(channel)s, "
+                    "which %(reference)s does not cover; add the channel or remove the template."
+                )
+                % {
+                    "element": str(template.get_element_display()).lower(),
+                    "channel": template.channel.code,
+                    "reference": directive.reference,
+                }
             )
     for element in sorted({t.element for t in templates}):
         for code in sorted(covered):
             if not ScoredParameter.objects.filter(channel__code=code, element=element, active=True).exists():
                 problems.append(
-                    f"{directive.reference} covers {code}, but no scored parameter checks the {element} "
-                    f"greeting on {code}: add one under Scored parameters or remove the channel."
+                    _(
+                        "%(reference)s covers %(channel)s, but no scored parameter checks the %(element)s "
+                        "greeting on %(channel)s: add one under Scored parameters or remove the channel."
+                    )
+                    % {"reference": directive.reference, "channel": code, "element": element}
                 )
     if not templates:
-        problems.append(f"{directive.reference} has no greeting template: it would change nothing.")
+        problems.append(
+            _("%(reference)s has no greeting template: it would change nothing.") % {"reference": directive.reference}
+        )
     return problems
 
 
@@ -75,15 +88,27 @@ def directive_overlap_warnings(*, directive: Directive) -> list[str]:
     for other, channels, elements in directive_overlaps(directive):
         winner = max((directive, other), key=document_precedence)
         # On a draft's publish page the overlap is one it would make.
-        verb = (
-            "are both published and overlap"
-            if directive.status == DirectiveStatus.PUBLISHED
-            else ("would overlap once it is published,")
-        )
+        if directive.status == DirectiveStatus.PUBLISHED:
+            text = _(
+                "%(reference)s and %(other)s are both published and overlap on "
+                "%(elements)s for %(channels)s; %(winner)s wins "
+                "(higher priority, then later publication, then the one created later)."
+            )
+        else:
+            text = _(
+                "%(reference)s and %(other)s would overlap once it is published, on "
+                "%(elements)s for %(channels)s; %(winner)s wins "
+                "(higher priority, then later publication, then the one created later)."
+            )
         warnings.append(
-            f"{directive.reference} and {other.reference} {verb} on "
-            f"{', '.join(elements)} for {', '.join(channels)}; {winner.reference} wins "
-            "(higher priority, then later publication, then the one created later)."
+            text
+            % {
+                "reference": directive.reference,
+                "other": other.reference,
+                "elements": ", ".join(elements),
+                "channels": ", ".join(channels),
+                "winner": winner.reference,
+            }
         )
     return warnings
 
@@ -143,7 +168,7 @@ def directive_content_save(
     if unknown:
         raise ValueError(f"not content fields of a directive: {', '.join(sorted(unknown))}")
     if not reason.strip():
-        raise ValidationError("Say why the directive changes.")
+        raise ValidationError(_("Say why the directive changes."))
     templates = None if templates is None else list(templates)
     time_bands = None if time_bands is None else list(time_bands)
     creating = directive.pk is None
@@ -208,7 +233,7 @@ def directive_publish(*, directive: Directive, user, reason: str = "") -> list[s
     """Draft to published. Returns overlap warnings; raises ValidationError when the
     directive cannot be published."""
     if directive.status == DirectiveStatus.PUBLISHED:
-        raise ValidationError(f"{directive.reference} is already published.")
+        raise ValidationError(_("%(reference)s is already published.") % {"reference": directive.reference})
     directive.full_clean()
     problems = directive_validate_scope(directive=directive)
     # Pusat's labelled examples must come out as labelled under the policy as it
@@ -227,10 +252,11 @@ def directive_publish(*, directive: Directive, user, reason: str = "") -> list[s
 def directive_withdraw(*, directive: Directive, user, reason: str) -> None:
     if directive.status != DirectiveStatus.PUBLISHED:
         raise ValidationError(
-            f"Only a published document can be withdrawn; {directive.reference} is {directive.status}."
+            _("Only a published document can be withdrawn; %(reference)s is %(status)s.")
+            % {"reference": directive.reference, "status": directive.status}
         )
     if not reason.strip():
-        raise ValidationError("Say why the directive is withdrawn.")
+        raise ValidationError(_("Say why the directive is withdrawn."))
     directive.status = DirectiveStatus.WITHDRAWN
     directive.withdrawn_at = timezone.now()
     directive.withdrawn_by = user

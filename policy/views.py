@@ -13,7 +13,9 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from common.reasons import messages_shown
 from policy.choices import DirectiveStatus
 from policy.forms import PreviewForm, PublishForm, WithdrawForm
 from policy.history import directive_changes_since
@@ -87,24 +89,29 @@ def directive_preview(request, *, model_admin):
                     changes = directive_changes_since(answer.directive.id, since)
             except PolicyError as exc:
                 field = "timezone" if "time zone" in str(exc) else None
-                message = f"The policy cannot answer: {exc}."
+                message = _("The policy cannot answer: %(problem)s.") % {"problem": exc}
                 if as_of is not None:
                     first = Directive.history.order_by("history_date").values_list("history_date", flat=True).first()
                     if first is None or first > as_of:
-                        begun = f"on {timezone.localtime(first):%Y-%m-%d %H:%M}" if first else "not yet"
-                        message = (
-                            f"The audit history of the policy begins {begun}: how it stood at "
-                            f'{as_of:%Y-%m-%d %H:%M} is not recorded. Untick "As the policy stood then".'
+                        begun = (
+                            _("on %(moment)s") % {"moment": f"{timezone.localtime(first):%d/%m/%Y %H:%M}"}
+                            if first
+                            else _("not yet")
                         )
+                        message = _(
+                            "The audit history of the policy begins %(begun)s: how it stood at "
+                            '%(as_of)s is not recorded. Untick "As the policy stood then".'
+                        ) % {"begun": begun, "as_of": f"{as_of:%d/%m/%Y %H:%M}"}
                 form.add_error(field, message)
     else:
         form = PreviewForm(initial=_preview_initial(request))
     context = _context(
         request,
         model_admin,
-        title="Preview the greeting a CSO owes",
+        title=_("Preview the greeting a CSO owes"),
         form=form,
         answer=answer,
+        answer_reason=messages_shown(answer.reason_parts, answer.reason) if answer else "",
         accepted_names=names,
         as_of=as_of,
         since=since,
@@ -125,7 +132,7 @@ def directive_publish_view(request, *, model_admin, object_id):
     context = _context(
         request,
         model_admin,
-        title=f"Publish {directive.reference}",
+        title=_("Publish %(reference)s") % {"reference": directive.reference},
         directive=directive,
         form=form,
         verb="Publish",
@@ -144,7 +151,7 @@ def directive_withdraw_view(request, *, model_admin, object_id):
     context = _context(
         request,
         model_admin,
-        title=f"Withdraw {directive.reference}",
+        title=_("Withdraw %(reference)s") % {"reference": directive.reference},
         directive=directive,
         form=form,
         verb="Withdraw",

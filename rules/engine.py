@@ -31,6 +31,7 @@ from rules.matching import (
     match_template,
     phrase_found,
 )
+from rules.messages import N_, Message, english, joined, msg
 from rules.resolver import Expectation, accepted_names, expected_greeting, local_time, zone_for
 from rules.snapshot import DirectiveSnapshot, Parameter, Policy
 from rules.text import Token, tokenize, words_of
@@ -45,7 +46,7 @@ class Verdict:
     """The score of one transcript on one parameter, and everything that explains it."""
 
     result: str
-    reason: str
+    reason: str  # English, as stored in Score.reason
     directive: DirectiveSnapshot | None = None  # the document that decided (S11)
     expected_greeting: str = ""
     matched_passage: str = ""
@@ -55,6 +56,12 @@ class Verdict:
     local: dt.datetime | None = None
     zone_label: str = ""
     parameter: Parameter | None = None
+    reason_parts: tuple[Message, ...] = ()  # the reason as message ids (rules.messages)
+
+
+def verdict_of(result: str, parts: list[Message], **fields) -> Verdict:
+    """A verdict whose English reason is rendered from its messages."""
+    return Verdict(result, english(parts), reason_parts=tuple(parts), **fields)
 
 
 # --- the conversation (rules S1-S3) ---------------------------------------------------
@@ -183,9 +190,9 @@ class Situation:
             return self.clean_match  # the same answer: the bounded search is exact within its bound
         return match_template(self.elements, self.text, self.context, tokens=self.tokens)
 
-    def verdict(self, result: str, reason: str, *, match: Match | None = None, **extra) -> Verdict:
+    def verdict(self, result: str, reason: list[Message], *, match: Match | None = None, **extra) -> Verdict:
         shown = match if match is not None else (self.match if self.expectation.owed else None)
-        return Verdict(
+        return verdict_of(
             result,
             reason,
             directive=self.document,
@@ -199,38 +206,51 @@ class Situation:
             **extra,
         )
 
-    def describe(self, step: Step) -> str:
+    def describe(self, step: Step) -> Message:
         """What is wrong at one step of a match, in words a CSO accepts."""
         element, said, band = step.element, step.said, self.expectation.band
         if step.outcome == "missing":
             if element.kind == "phrase":
-                return f'missing phrase "{element.label}" (S8)'
+                return msg(N_('missing phrase "%(phrase)s" (S8)'), phrase=element.label)
             if element.kind == "waktu":
-                return f'no time-of-day word: {self.when} needs "{band.word}" (S6)'
-            return "no CSO name where the greeting needs one (S7)"
+                return msg(N_('no time-of-day word: %(when)s needs "%(word)s" (S6)'), when=self.when, word=band.word)
+            return msg(N_("no CSO name where the greeting needs one (S7)"))
         if step.outcome == "garbled":
-            return f'wrote "{said}" where the greeting has "{element.label}" (S8)'
+            return msg(N_('wrote "%(said)s" where the greeting has "%(phrase)s" (S8)'), said=said, phrase=element.label)
         if step.outcome == "intrusion":
-            return f'"{said}" stands inside the greeting, where only a form of address may (S8)'
+            return msg(N_('"%(said)s" stands inside the greeting, where only a form of address may (S8)'), said=said)
         if step.outcome == "wrong_number":
-            return f'wrote "{said}" where the greeting has "{element.label}": numbers must be exact (S8)'
-        if step.outcome == "wrong_band":
-            return f'said "{said}" but {self.when} needs "{band.word}" (S6)'
-        if step.outcome == "no_band":
-            return f'said "{said}" where the time-of-day word "{band.word}" belongs (S6)'
-        if step.outcome == "wrong_name":
-            return (
-                f'used the name "{said}", but the CSO is {self.transcript.cso_name}: their full name, '
-                "a word of it or a registered alias is expected (S7)"
+            return msg(
+                N_('wrote "%(said)s" where the greeting has "%(phrase)s": numbers must be exact (S8)'),
+                said=said,
+                phrase=element.label,
             )
-        return step.outcome
+        if step.outcome == "wrong_band":
+            return msg(
+                N_('said "%(said)s" but %(when)s needs "%(word)s" (S6)'), said=said, when=self.when, word=band.word
+            )
+        if step.outcome == "no_band":
+            return msg(
+                N_('said "%(said)s" where the time-of-day word "%(word)s" belongs (S6)'), said=said, word=band.word
+            )
+        if step.outcome == "wrong_name":
+            return msg(
+                N_(
+                    'used the name "%(said)s", but the CSO is %(cso)s: their full name, '
+                    "a word of it or a registered alias is expected (S7)"
+                ),
+                said=said,
+                cso=str(self.transcript.cso_name),
+            )
+        return msg("%(outcome)s", outcome=step.outcome)
 
 
-def _typo_note(match: Match) -> str:
+def _typo_note(match: Match) -> list[Message]:
     typos = [s for s in match.steps if s.outcome == "typo"]
     if not typos:
-        return ""
-    return "; typo tolerated: " + ", ".join(f'"{s.said}" for "{s.element.label}"' for s in typos) + " (S8)"
+        return []
+    each = (msg(N_('"%(said)s" for "%(phrase)s"'), said=s.said, phrase=s.element.label) for s in typos)
+    return [msg(N_("typo tolerated: %(typos)s (S8)"), typos=joined(each))]
 
 
 # --- the steps, one per rule ------------------------------------------------------------
@@ -252,7 +272,8 @@ def step_audience(situation: Situation) -> Verdict | None:
         everything = "\n".join(turn_text(turn) for turn in situation.turns)
         if festive_greeting_used(situation.policy, situation.document, everything, transcript.channel):
             flags = (FLAG_FESTIVE_ON_PUBLIC,)
-    return situation.verdict(Result.NA, expectation.reason + " (S5)", flags=flags)
+    why = joined(expectation.reason_parts, "; ")
+    return situation.verdict(Result.NA, [msg(N_("%(why)s (S5)"), why=why)], flags=flags)
 
 
 def step_match(situation: Situation) -> Verdict | None:
@@ -260,7 +281,10 @@ def step_match(situation: Situation) -> Verdict | None:
     match = situation.clean_match
     if match is None or match.cost != 0:
         return None
-    reason = f"the greeting of {situation.owed_label} owed at {situation.when} is there" + _typo_note(match)
+    reason = [
+        msg(N_("the greeting of %(owed)s owed at %(when)s is there"), owed=situation.owed_label, when=situation.when),
+        *_typo_note(match),
+    ]
     return situation.verdict(Result.YES, reason)
 
 
@@ -272,26 +296,28 @@ def step_other_template(situation: Situation) -> Verdict | None:
         return None
     other, other_match = found
     owed, channel = situation.owed_label, situation.transcript.channel
+    facts = {"other": other.reference, "owed": owed, "channel": channel, "moment": situation.moment}
     if other.is_baseline:
-        reason = (
-            f"used the standard greeting of {other.reference}, but {owed} is in force on "
-            f"{channel} at {situation.moment}: its greeting was owed (S4, S9)"
+        main = N_(
+            "used the standard greeting of %(other)s, but %(owed)s is in force on "
+            "%(channel)s at %(moment)s: its greeting was owed (S4, S9)"
         )
     elif other in situation.expectation.overlapping:
-        reason = (
-            f"used the greeting of {other.reference}, but at {situation.moment} {owed} overrides it on "
-            f"{channel} (higher priority, then later publication): its greeting was owed (S4, S9)"
+        main = N_(
+            "used the greeting of %(other)s, but at %(moment)s %(owed)s overrides it on "
+            "%(channel)s (higher priority, then later publication): its greeting was owed (S4, S9)"
         )
     elif other.covers(channel):
-        reason = (
-            f"used the greeting of {other.reference} outside its window "
-            f"({other.window_label()}): at {situation.moment} {owed} applies (S4, S9)"
+        main = N_(
+            "used the greeting of %(other)s outside its window (%(window)s): at %(moment)s %(owed)s applies (S4, S9)"
         )
+        facts["window"] = other.window_message()
     else:
-        reason = f"used the greeting of {other.reference}, which does not cover {channel}: {owed} applies (S9)"
+        main = N_("used the greeting of %(other)s, which does not cover %(channel)s: %(owed)s applies (S9)")
+    reason = [msg(main, **facts)]
     also = [situation.describe(step) for step in other_match.errors]
     if also:
-        reason += "; also " + "; ".join(also)
+        reason += [msg(N_("also %(detail)s"), detail=also[0]), *also[1:]]
     return situation.verdict(Result.NO, reason, match=other_match)
 
 
@@ -301,7 +327,7 @@ def step_diagnosis(situation: Situation) -> Verdict | None:
     if not match.present():
         return None
     reasons = [situation.describe(step) for step in match.errors]
-    return situation.verdict(Result.NO, "; ".join(reasons) + _typo_note(match))
+    return situation.verdict(Result.NO, reasons + _typo_note(match))
 
 
 def step_later_turn(situation: Situation) -> Verdict | None:
@@ -313,7 +339,8 @@ def step_later_turn(situation: Situation) -> Verdict | None:
             continue
         if match_template(situation.elements, text, situation.context).present():
             return situation.verdict(
-                Result.NO, "the greeting came only in a later turn; it is owed in the CSO's first reply (S2)"
+                Result.NO,
+                [msg(N_("the greeting came only in a later turn; it is owed in the CSO's first reply (S2)"))],
             )
     return None
 
@@ -326,8 +353,10 @@ def score_opening(policy: Policy, transcript: TranscriptIn, parameter: Parameter
     zone, _label = zone_for(policy, transcript.timezone)
     turns = cso_turns(ordered_messages(transcript, zone))
     if not turns:
-        return Verdict(
-            Result.NA, "no CSO reply: no greeting was owed because the CSO never wrote (S5)", parameter=parameter
+        return verdict_of(
+            Result.NA,
+            [msg(N_("no CSO reply: no greeting was owed because the CSO never wrote (S5)"))],
+            parameter=parameter,
         )
     situation = Situation(policy, transcript, turns, parameter)
     for step in STEPS:
@@ -335,7 +364,8 @@ def score_opening(policy: Policy, transcript: TranscriptIn, parameter: Parameter
         if verdict is not None:
             return verdict
     return situation.verdict(
-        Result.NO, f"no standard greeting in the CSO's first reply; {situation.owed_label} expects it (S8)"
+        Result.NO,
+        [msg(N_("no standard greeting in the CSO's first reply; %(owed)s expects it (S8)"), owed=situation.owed_label)],
     )
 
 

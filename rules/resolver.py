@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rules.messages import N_, Message, english, joined, msg
 from rules.snapshot import Band, DirectiveSnapshot, Parameter, Policy
 from rules.templates import render_template
 from rules.vocabulary import SLOT_CSO_NAME, Element, Visibility
@@ -24,7 +25,7 @@ class Expectation:
     """The answer of the resolver: what is owed, which document decides, and why."""
 
     owed: bool
-    reason: str
+    reason: str  # English; the same as messages in reason_parts
     directive: DirectiveSnapshot | None  # the baseline or directive that decides
     local: dt.datetime | None
     zone_label: str
@@ -33,6 +34,7 @@ class Expectation:
     greeting: str | None = None
     parameter: Parameter | None = None
     overlapping: tuple[DirectiveSnapshot, ...] = ()  # in force too, but lost (S4)
+    reason_parts: tuple[Message, ...] = ()
 
     def as_json(self) -> dict:
         return {
@@ -150,18 +152,24 @@ def deciding_document(
 
 def audience_exemption(
     document: DirectiveSnapshot, *, visibility: str, category: str | None, first_contact: bool
-) -> str | None:
+) -> Message | None:
     """Why no greeting is owed under this document's audience rule, or None when it is owed."""
     if document.first_contact_only and not first_contact:
-        return "not a first contact: a follow-up in an existing thread owes no opening greeting"
+        return msg(N_("not a first contact: a follow-up in an existing thread owes no opening greeting"))
     if visibility == Visibility.PUBLIC:
         cat = (category or "").strip()
         if cat.lower() not in document.public_owed_categories:
-            allowed = " or ".join(sorted(c.title() for c in document.public_owed_categories)) or "no category"
-            shown = cat or "none"
-            return (
-                f"public post with category {shown!r}: "
-                f"under {document.reference} a public post owes it only for {allowed}"
+            owed = sorted(c.title() for c in document.public_owed_categories)
+            allowed = joined(owed, N_(" or ")) if owed else msg(N_("no category"))
+            shown = repr(cat) if cat else msg(N_("'none'"))
+            return msg(
+                N_(
+                    "public post with category %(category)s: "
+                    "under %(reference)s a public post owes it only for %(allowed)s"
+                ),
+                category=shown,
+                reference=document.reference,
+                allowed=allowed,
             )
     return None
 
@@ -224,30 +232,78 @@ def expected_greeting(
     when = f"{local:%Y-%m-%d %H:%M} {zone_label}"
     exemption = audience_exemption(document, visibility=visibility, category=category, first_contact=first_contact)
     if exemption:
-        return Expectation(False, exemption, document, local, zone_label, parameter=parameter, overlapping=overlapping)
-    template = document.template_for(element, channel)
-    if template is None:
         return Expectation(
             False,
-            f"{document.reference} sets no {element} greeting for {channel}",
+            exemption.text(),
             document,
             local,
             zone_label,
             parameter=parameter,
+            overlapping=overlapping,
+            reason_parts=(exemption,),
         )
+    template = document.template_for(element, channel)
+    if template is None:
+        why = msg(
+            N_("%(reference)s sets no %(element)s greeting for %(channel)s"),
+            reference=document.reference,
+            element=element,
+            channel=channel,
+        )
+        return Expectation(False, why.text(), document, local, zone_label, parameter=parameter, reason_parts=(why,))
     band = band_at(policy, local)
     greeting = _rendered(policy, template.text, band.word, cso_name or None)
     if document.is_baseline:
-        reason = f"no directive is in force on {channel} at {when}: the baseline {document.reference} applies"
+        parts = [
+            msg(
+                N_("no directive is in force on %(channel)s at %(when)s: the baseline %(reference)s applies"),
+                channel=channel,
+                when=when,
+                reference=document.reference,
+            )
+        ]
     else:
-        window = window_label(policy, document)
-        reason = f"{document.reference} v{document.version} is in force on {channel} at {when} ({window})"
-    reason += f"; {local:%H:%M} is {band.word} ({band.start:%H:%M}-{band.end:%H:%M})"
+        parts = [
+            msg(
+                N_("%(reference)s v%(version)s is in force on %(channel)s at %(when)s (%(window)s)"),
+                reference=document.reference,
+                version=document.version,
+                channel=channel,
+                when=when,
+                window=window_message(policy, document),
+            )
+        ]
+    parts.append(
+        msg(
+            N_("%(time)s is %(word)s (%(start)s-%(end)s)"),
+            time=f"{local:%H:%M}",
+            word=band.word,
+            start=f"{band.start:%H:%M}",
+            end=f"{band.end:%H:%M}",
+        )
+    )
     if overlapping:
-        reason += "; it overrides " + ", ".join(r.reference for r in overlapping) + " (higher priority or later)"
+        parts.append(
+            msg(
+                N_("it overrides %(references)s (higher priority or later)"),
+                references=", ".join(r.reference for r in overlapping),
+            )
+        )
     if cso_name is None and SLOT_CSO_NAME in template.text:
-        reason += "; {nama_cso} is the CSO's name"
-    return Expectation(True, reason, document, local, zone_label, band, template.text, greeting, parameter, overlapping)
+        parts.append(msg(N_("{nama_cso} is the CSO's name")))
+    return Expectation(
+        True,
+        english(parts),
+        document,
+        local,
+        zone_label,
+        band,
+        template.text,
+        greeting,
+        parameter,
+        overlapping,
+        reason_parts=tuple(parts),
+    )
 
 
 def _rendered(policy: Policy, text: str, waktu: str, nama_cso: str | None) -> str:
@@ -265,3 +321,8 @@ def _rendered(policy: Policy, text: str, waktu: str, nama_cso: str | None) -> st
 def window_label(policy: Policy, document: DirectiveSnapshot) -> str:
     """``document.window_label()``, formatted once per snapshot (it is in most reasons)."""
     return policy.derived(("window label", id(document)), document.window_label)
+
+
+def window_message(policy: Policy, document: DirectiveSnapshot):
+    """``document.window_message()`` (the window as a translatable message), built once per snapshot."""
+    return policy.derived(("window message", id(document)), document.window_message)

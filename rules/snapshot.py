@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from rules.messages import N_, Message, msg
 from rules.vocabulary import DocumentKind
 
 # "Not yet published" sorts after every publication: a draft about to be published
@@ -108,9 +109,17 @@ class DirectiveSnapshot:
         return generic
 
     def window_label(self) -> str:
+        return self.window_message().text()
+
+    def window_message(self) -> Message:
+        """The validity window in words (a message, so that it can be translated)."""
         if self.is_baseline:
-            return "standing"
-        return f"{self.window_start:%Y-%m-%d %H:%M} to {self.window_end:%Y-%m-%d %H:%M:%S} local time"
+            return msg(N_("standing"))
+        return msg(
+            N_("%(start)s to %(end)s local time"),
+            start=f"{self.window_start:%Y-%m-%d %H:%M}",
+            end=f"{self.window_end:%Y-%m-%d %H:%M:%S}",
+        )
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class BatchFilter(admin.SimpleListFilter):
     """The recent batches; any batch id works in the URL (``?batch=12``)."""
 
-    title = "batch"
+    title = _("batch")
     parameter_name = "batch"
 
     def lookups(self, request, model_admin):
@@ -101,14 +101,14 @@ class TranscriptBatchFilter(BatchFilter):
 class ScoreBatchFilter(BatchFilter):
     """Scores a batch made."""
 
-    title = "made by batch"
+    title = _("made by batch")
 
     def filter_batch(self, queryset, batch_id):
         return queryset.filter(batch_id=batch_id)
 
 
 class CSOFilter(admin.SimpleListFilter):
-    title = "CSO"
+    title = _("CSO")
     parameter_name = "cso"
     path = "cso_name"
 
@@ -127,7 +127,7 @@ class ScoreCSOFilter(CSOFilter):
 class CurrentFilter(admin.SimpleListFilter):
     """Current scores unless asked otherwise: rescoring keeps the old ones (rule S11)."""
 
-    title = "current"
+    title = _("current")
     parameter_name = "current"
 
     def lookups(self, request, model_admin):
@@ -157,7 +157,7 @@ class CurrentFilter(admin.SimpleListFilter):
 class FinalResultFilter(admin.SimpleListFilter):
     """The result in force: QA's latest override, else the automatic one."""
 
-    title = "final result"
+    title = _("final result")
     parameter_name = "final"
 
     def lookups(self, request, model_admin):
@@ -168,7 +168,7 @@ class FinalResultFilter(admin.SimpleListFilter):
 
 
 class FlagFilter(admin.SimpleListFilter):
-    title = "flags"
+    title = _("flags")
     parameter_name = "flag"
 
     def lookups(self, request, model_admin):
@@ -244,15 +244,15 @@ class UploadBatchAdmin(ReadOnlyAdmin):
     actions = ["rescore_selected", "resume_selected"]
     change_list_template = "admin/scoring/uploadbatch/change_list.html"
 
-    @admin.display(description="file", ordering="original_name")
+    @admin.display(description=_("file"), ordering="original_name")
     def name(self, obj):
         return obj.original_name or obj.get_kind_display()
 
-    @admin.display(description="scored / failed / total")
+    @admin.display(description=_("scored / failed / total"))
     def counts(self, obj):
         return f"{obj.scored_count} / {obj.failed_count} / {obj.transcript_count}"
 
-    @admin.display(description="progress")
+    @admin.display(description=_("progress"))
     def progress(self, obj):
         return format_html('<progress value="{}" max="100"></progress> {}%', obj.progress_percent, obj.progress_percent)
 
@@ -304,7 +304,7 @@ class UploadBatchAdmin(ReadOnlyAdmin):
             return HttpResponseRedirect(reverse("admin:scoring_uploadbatch_change", args=[object_id]))
         return views.batch_export(request, model_admin=self, object_id=object_id, fmt=fmt)
 
-    @admin.action(description="Rescore the transcripts of the selected batches", permissions=["rescore"])
+    @admin.action(description=_("Rescore the transcripts of the selected batches"), permissions=["rescore"])
     def rescore_selected(self, request, queryset):
         new = [views.rescore_batch(request, batch=batch, user=request.user) for batch in queryset.order_by("pk")]
         new = [batch for batch in new if batch is not None]
@@ -312,7 +312,9 @@ class UploadBatchAdmin(ReadOnlyAdmin):
             return HttpResponseRedirect(views.batch_url(new[0]))
         return None
 
-    @admin.action(description="Resume the selected batches (queue their waiting chunks again)", permissions=["rescore"])
+    @admin.action(
+        description=_("Resume the selected batches (queue their waiting chunks again)"), permissions=["rescore"]
+    )
     def resume_selected(self, request, queryset):
         for batch in queryset.order_by("pk"):
             views.resume_batch(request, batch=batch)
@@ -360,7 +362,7 @@ class TranscriptAdmin(ReadOnlyAdmin):
         )
         return super().get_queryset(request).annotate(current_result=Subquery(final))
 
-    @admin.display(description="current result (final)", ordering="current_result")
+    @admin.display(description=_("current result (final)"), ordering="current_result")
     def current_result(self, obj):
         return obj.current_result or "-"
 
@@ -377,7 +379,7 @@ class TranscriptAdmin(ReadOnlyAdmin):
     def rescore_view(self, request, object_id):
         return views.transcript_rescore_view(request, model_admin=self, object_id=object_id)
 
-    @admin.action(description="Rescore selected transcripts", permissions=["rescore"])
+    @admin.action(description=_("Rescore selected transcripts"), permissions=["rescore"])
     def rescore_selected(self, request, queryset):
         try:
             batch = ingest.batch_rescore(transcripts=queryset, user=request.user)
@@ -385,7 +387,10 @@ class TranscriptAdmin(ReadOnlyAdmin):
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return None
         self.message_user(
-            request, f"Batch {batch.pk}: {batch.transcript_count} transcript(s) queued for rescoring.", messages.SUCCESS
+            request,
+            _("Batch %(batch)s: %(count)s transcript(s) queued for rescoring.")
+            % {"batch": batch.pk, "count": batch.transcript_count},
+            messages.SUCCESS,
         )
         return HttpResponseRedirect(views.batch_url(batch))
 
@@ -431,39 +436,39 @@ class ScoreAdmin(ReadOnlyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_final_result()
 
-    @admin.display(description="transcript id", ordering="transcript__external_id")
+    @admin.display(description=_("transcript id"), ordering="transcript__external_id")
     def transcript_link(self, obj):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:scoring_score_change", args=[obj.pk]), obj.transcript.external_id
         )
 
-    @admin.display(description="channel", ordering="transcript__channel__code")
+    @admin.display(description=_("channel"), ordering="transcript__channel__code")
     def channel(self, obj):
         return obj.transcript.channel.code
 
-    @admin.display(description="CSO", ordering="transcript__cso_name")
+    @admin.display(description=_("CSO"), ordering="transcript__cso_name")
     def cso(self, obj):
         return obj.transcript.cso_name
 
-    @admin.display(description="parameter", ordering="parameter__code")
+    @admin.display(description=_("parameter"), ordering="parameter__code")
     def parameter_code(self, obj):
         return obj.parameter.code
 
-    @admin.display(description="final result", ordering="final")
+    @admin.display(description=_("final result"), ordering="final")
     def final_result_display(self, obj):
         return obj.final if obj.final == obj.result else format_html("<strong>{}</strong> (overridden)", obj.final)
 
-    @admin.display(description="directive", ordering="directive__reference")
+    @admin.display(description=_("directive"), ordering="directive__reference")
     def directive_display(self, obj):
         if obj.directive is None:
             return "-"
         return f"{obj.directive.reference} v{obj.directive_version}"
 
-    @admin.display(description="reason")
+    @admin.display(description=_("reason"))
     def short_reason(self, obj):
-        return Truncator(obj.reason).chars(80)
+        return Truncator(obj.reason_shown).chars(80)
 
-    @admin.display(description="flags")
+    @admin.display(description=_("flags"))
     def flag_list(self, obj):
         return ", ".join(obj.flags or []) or "-"
 
@@ -502,10 +507,10 @@ class ScoreAdmin(ReadOnlyAdmin):
             return HttpResponseRedirect(reverse("admin:scoring_score_changelist"))
         return views.scores_export(request, model_admin=self, fmt=fmt)
 
-    @admin.action(description="Export selected as CSV", permissions=["view"])
+    @admin.action(description=_("Export selected as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         return views.export_response(views.export_queryset(queryset), "csv")
 
-    @admin.action(description="Export selected as XLSX", permissions=["view"])
+    @admin.action(description=_("Export selected as XLSX"), permissions=["view"])
     def export_xlsx(self, request, queryset):
         return views.export_response(views.export_queryset(queryset), "xlsx")

@@ -2,11 +2,12 @@ from pathlib import Path
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 
 class ScoringConfig(AppConfig):
     name = "scoring"
-    verbose_name = "Transcript scoring"
+    verbose_name = _("Transcript scoring")
 
     def ready(self):
         # The services queue chunks by task name (scoring.queue): register the tasks in

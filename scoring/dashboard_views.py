@@ -14,11 +14,13 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.reasons import reason_shown
 from common.spreadsheet import neutralise
 from common.xlsx import date_cell, report_filter, report_header
 from scoring import charts
 from scoring.dashboard import Dashboard, DashboardFilter, Tally, compliance_dashboard, zone_labels
 from scoring.forms import DashboardForm
+from scoring.models import Score
 from scoring.views import CONTENT_TYPES, admin_url
 
 
@@ -60,12 +62,23 @@ def dashboard_view(request, *, model_admin):
         "title": _("Compliance dashboard"),
         "form": form,
         "board": board,
+        "reasons": _reasons_shown(board) if board is not None else [],
         "chart": chart,
         "scores_url": scores_url,
         "export_url": admin_url("scoring_score_dashboard_export")
         + ("?" + request.GET.urlencode() if request.GET else ""),
     }
     return TemplateResponse(request, "admin/scoring/score/dashboard.html", context)
+
+
+def _reasons_shown(board: Dashboard) -> list[tuple[str, int, str]]:
+    """The top reasons for NO in the reader's language. They are grouped by their
+    English text (``Score.reason``); one score of each gives its messages."""
+    shown = []
+    for reason, count, query in board.reasons:
+        parts = Score.objects.filter(reason=reason).order_by().values_list("reason_parts", flat=True)[:1]
+        shown.append((reason_shown(parts[0] if parts else None, reason), count, query))
+    return shown
 
 
 def dashboard_export(request, *, model_admin):

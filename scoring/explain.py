@@ -67,7 +67,9 @@ def mark_label(mark: str, wrong: str = "") -> str:
 
 
 def explained_reason(reason: str) -> list[dict]:
-    """The clauses of a reason, each its words and then the rules it cites."""
+    """The clauses of a reason, each its words and then the rules it cites. Give it
+    ``Score.reason_shown`` (the reason in the reader's language): every translation
+    keeps the English clauses' ``; `` joints and rule codes at the end of its clause."""
     return [
         {
             "text": clause.text,

@@ -36,6 +36,9 @@ EXTRA_COLUMNS = [
     "local_time",
     "scored_at",
     "scorer_version",
+    # The reason in the language of the export (the request's, or the command's
+    # PLN123_LANGUAGE_CODE); "reason" stays the engine's English (the contract).
+    "reason_translated",
 ]
 
 
@@ -64,6 +67,7 @@ def score_row(score: Score, zone_of) -> list[str]:
         local_text,
         timezone.localtime(score.scored_at).isoformat(timespec="seconds"),
         score.scorer_version,
+        score.reason_shown,
     ]
     return [neutralise(v) for v in values]
 

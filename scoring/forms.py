@@ -16,10 +16,12 @@ class UploadForm(forms.Form):
     """One transcript file in one of the formats of docs/formats.md."""
 
     file = forms.FileField(
-        label="Transcript file",
+        label=_("Transcript file"),
         validators=[FileExtensionValidator(UPLOAD_EXTENSIONS)],
-        help_text="JSON Lines (.jsonl), a JSON array (.json), CSV (.csv, UTF-8) or Excel (.xlsx). "
-        "A file with any bad row is rejected as a whole, with every error listed.",
+        help_text=_(
+            "JSON Lines (.jsonl), a JSON array (.json), CSV (.csv, UTF-8) or Excel (.xlsx). "
+            "A file with any bad row is rejected as a whole, with every error listed."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(f".{ext}" for ext in UPLOAD_EXTENSIONS)}),
     )
 
@@ -27,10 +29,11 @@ class UploadForm(forms.Form):
 class OverrideForm(forms.Form):
     """QA's correction of an automatic result; the justification is mandatory."""
 
-    result = forms.ChoiceField(choices=Result.choices)
+    result = forms.ChoiceField(label=_("Result"), choices=Result.choices)
     justification = forms.CharField(
+        label=_("Justification"),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="Why the automatic result is wrong, in words the CSO and an auditor will read.",
+        help_text=_("Why the automatic result is wrong, in words the CSO and an auditor will read."),
     )
 
 

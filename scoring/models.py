@@ -6,7 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
+from common.reasons import reason_shown
 from policy.models import CSO, Channel, Directive, ScoredParameter
 from rules.vocabulary import Visibility
 from scoring.choices import BatchKind, BatchStatus, ChunkStatus, Result, Sender
@@ -18,41 +20,51 @@ class UploadBatch(models.Model):
     job it starts. This row, not the broker, is the record of what is left to do:
     its chunks say which transcripts are scored and which still wait."""
 
-    kind = models.CharField(max_length=16, choices=BatchKind.choices, default=BatchKind.UPLOAD)
-    file = models.FileField(upload_to="uploads/%Y/%m/", blank=True)
-    original_name = models.CharField(max_length=255, blank=True)
-    sha256 = models.CharField("content hash (SHA-256)", max_length=64, blank=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=BatchKind.choices, default=BatchKind.UPLOAD)
+    file = models.FileField(_("file"), upload_to="uploads/%Y/%m/", blank=True)
+    original_name = models.CharField(_("original name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("content hash (SHA-256)"), max_length=64, blank=True, db_index=True)
     duplicate_of = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="An earlier batch whose file had exactly the same content.",
+        help_text=_("An earlier batch whose file had exactly the same content."),
+        verbose_name=_("duplicate of"),
     )
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True)
-    status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
-    transcript_count = models.PositiveIntegerField(default=0)
-    scored_count = models.PositiveIntegerField(default=0)
-    failed_count = models.PositiveIntegerField(default=0)
-    chunk_count = models.PositiveIntegerField(default=0)
-    chunks_done = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text="Transcripts that could not be scored, and why.")
-    file_size = models.PositiveBigIntegerField(default=0, help_text="Bytes of the uploaded file.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    transcript_count = models.PositiveIntegerField(_("transcript count"), default=0)
+    scored_count = models.PositiveIntegerField(_("scored count"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed count"), default=0)
+    chunk_count = models.PositiveIntegerField(_("chunk count"), default=0)
+    chunks_done = models.PositiveIntegerField(_("chunks done"), default=0)
+    errors = models.JSONField(
+        _("errors"), default=list, blank=True, help_text=_("Transcripts that could not be scored, and why.")
+    )
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0, help_text=_("Bytes of the uploaded file."))
     rows_read = models.PositiveBigIntegerField(
-        default=0, help_text="Rows (CSV, XLSX) or messages (JSON) of the file checked so far."
+        _("rows read"), default=0, help_text=_("Rows (CSV, XLSX) or messages (JSON) of the file checked so far.")
     )
-    message_count = models.PositiveBigIntegerField(default=0, help_text="Messages stored so far.")
+    message_count = models.PositiveBigIntegerField(
+        _("message count"), default=0, help_text=_("Messages stored so far.")
+    )
     row_errors = models.JSONField(
+        _("row errors"),
         default=list,
         blank=True,
-        help_text="The problems that made the file rejected: location, column, message (the first 1,000).",
+        help_text=_("The problems that made the file rejected: location, column, message (the first 1,000)."),
     )
-    row_error_count = models.PositiveIntegerField(default=0, help_text="How many problems the file has in all.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    row_error_count = models.PositiveIntegerField(
+        _("row error count"), default=0, help_text=_("How many problems the file has in all.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -76,11 +88,14 @@ class UploadBatch(models.Model):
                 name="batch_one_in_work_per_content",
             ),
         ]
-        verbose_name = "upload batch"
-        verbose_name_plural = "upload batches"
+        verbose_name = _("upload batch")
+        verbose_name_plural = _("upload batches")
 
     def __str__(self) -> str:
-        return f"Batch {self.pk} ({self.original_name or self.get_kind_display()})"
+        return _("Batch %(batch)s (%(name)s)") % {
+            "batch": self.pk,
+            "name": self.original_name or self.get_kind_display(),
+        }
 
     @property
     def progress_percent(self) -> int:
@@ -102,25 +117,38 @@ class Transcript(models.Model):
     """One conversation between a customer and a CSO, as QA exported it. Uploading
     the same id again replaces its content; its messages are never edited."""
 
-    external_id = models.CharField("transcript id", max_length=100, unique=True)
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
-    platform = models.CharField(max_length=50, blank=True)
-    visibility = models.CharField(max_length=16, default=Visibility.PRIVATE.value)
-    category = models.CharField(max_length=100, blank=True)
-    timezone = models.CharField(max_length=64, blank=True, help_text="As uploaded; empty means the site default.")
-    cso_id = models.CharField("CSO id", max_length=32, blank=True)
-    cso_name = models.CharField("CSO name", max_length=200)
-    registered_cso = models.ForeignKey(
-        CSO, null=True, blank=True, on_delete=models.SET_NULL, related_name="transcripts", verbose_name="registered CSO"
+    external_id = models.CharField(_("transcript id"), max_length=100, unique=True)
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+", verbose_name=_("channel"))
+    platform = models.CharField(_("platform"), max_length=50, blank=True)
+    visibility = models.CharField(_("visibility"), max_length=16, default=Visibility.PRIVATE.value)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    timezone = models.CharField(
+        _("timezone"), max_length=64, blank=True, help_text=_("As uploaded; empty means the site default.")
     )
-    first_contact = models.BooleanField(default=True)
-    started_at = models.DateTimeField(null=True, blank=True, help_text="When the first message was sent.")
-    content_hash = models.CharField(max_length=64)
-    last_batch = models.ForeignKey(UploadBatch, null=True, on_delete=models.SET_NULL, related_name="uploaded")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    cso_id = models.CharField(_("CSO id"), max_length=32, blank=True)
+    cso_name = models.CharField(_("CSO name"), max_length=200)
+    registered_cso = models.ForeignKey(
+        CSO,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="transcripts",
+        verbose_name=_("registered CSO"),
+    )
+    first_contact = models.BooleanField(_("first contact"), default=True)
+    started_at = models.DateTimeField(
+        _("started at"), null=True, blank=True, help_text=_("When the first message was sent.")
+    )
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    last_batch = models.ForeignKey(
+        UploadBatch, null=True, on_delete=models.SET_NULL, related_name="uploaded", verbose_name=_("last batch")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("transcript")
+        verbose_name_plural = _("transcripts")
         ordering = ["-started_at", "external_id"]
         indexes = [models.Index(fields=["cso_name"]), models.Index(fields=["started_at"])]
 
@@ -132,14 +160,18 @@ class Message(models.Model):
     """One message of a transcript. Immutable once stored, and kept out of the
     history tables: a re-upload replaces the transcript's messages as a whole."""
 
-    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="messages")
-    position = models.PositiveIntegerField()
-    sent_at = models.DateTimeField()
-    sent_at_raw = models.CharField("sent at (as uploaded)", max_length=64)
-    sender = models.CharField(max_length=16, choices=Sender.choices)
-    text = models.TextField()
+    transcript = models.ForeignKey(
+        Transcript, on_delete=models.CASCADE, related_name="messages", verbose_name=_("transcript")
+    )
+    position = models.PositiveIntegerField(_("position"))
+    sent_at = models.DateTimeField(_("sent at"))
+    sent_at_raw = models.CharField(_("sent at (as uploaded)"), max_length=64)
+    sender = models.CharField(_("sender"), max_length=16, choices=Sender.choices)
+    text = models.TextField(_("text"))
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["transcript", "position"]
         constraints = [models.UniqueConstraint(fields=["transcript", "position"], name="message_unique_position")]
 
@@ -153,19 +185,21 @@ class ScoringChunk(models.Model):
     start of the claim's lease, renewed by its worker while it scores; a lease older
     than the claim timeout is a dead worker's, and another worker takes the chunk over."""
 
-    batch = models.ForeignKey(UploadBatch, on_delete=models.CASCADE, related_name="chunks")
-    index = models.PositiveIntegerField()
-    transcripts = models.ManyToManyField(Transcript, related_name="chunks")
-    status = models.CharField(max_length=16, choices=ChunkStatus.choices, default=ChunkStatus.PENDING)
-    claim_token = models.CharField(max_length=64, blank=True)
-    claimed_by = models.CharField(max_length=200, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    batch = models.ForeignKey(UploadBatch, on_delete=models.CASCADE, related_name="chunks", verbose_name=_("batch"))
+    index = models.PositiveIntegerField(_("index"))
+    transcripts = models.ManyToManyField(Transcript, related_name="chunks", verbose_name=_("transcripts"))
+    status = models.CharField(_("status"), max_length=16, choices=ChunkStatus.choices, default=ChunkStatus.PENDING)
+    claim_token = models.CharField(_("claim token"), max_length=64, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    enqueued_at = models.DateTimeField(_("enqueued at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
+        verbose_name = _("scoring chunk")
+        verbose_name_plural = _("scoring chunks")
         ordering = ["batch", "index"]
         constraints = [models.UniqueConstraint(fields=["batch", "index"], name="chunk_unique_index")]
         indexes = [models.Index(fields=["status", "claimed_at"])]
@@ -205,11 +239,17 @@ class Score(models.Model):
     greeting owed, the passage that matched or came closest, and the reason.
     Rescoring adds a new score and makes it current; old scores stay."""
 
-    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="scores")
-    parameter = models.ForeignKey(ScoredParameter, on_delete=models.PROTECT, related_name="scores")
-    result = models.CharField("automatic result", max_length=4, choices=Result.choices)
-    directive = models.ForeignKey(Directive, null=True, blank=True, on_delete=models.PROTECT, related_name="scores")
-    directive_version = models.PositiveIntegerField(null=True, blank=True)
+    transcript = models.ForeignKey(
+        Transcript, on_delete=models.CASCADE, related_name="scores", verbose_name=_("transcript")
+    )
+    parameter = models.ForeignKey(
+        ScoredParameter, on_delete=models.PROTECT, related_name="scores", verbose_name=_("parameter")
+    )
+    result = models.CharField(_("automatic result"), max_length=4, choices=Result.choices)
+    directive = models.ForeignKey(
+        Directive, null=True, blank=True, on_delete=models.PROTECT, related_name="scores", verbose_name=_("directive")
+    )
+    directive_version = models.PositiveIntegerField(_("directive version"), null=True, blank=True)
     directive_history = models.ForeignKey(
         "policy.HistoricalDirective",
         null=True,
@@ -217,28 +257,45 @@ class Score(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_constraint=False,
-        help_text="The history row of the directive as it stood when this score was made.",
+        help_text=_("The history row of the directive as it stood when this score was made."),
+        verbose_name=_("directive history"),
     )
-    expected_greeting = models.TextField(blank=True)
-    matched_passage = models.TextField(blank=True)
-    passage_start = models.IntegerField(null=True, blank=True)
-    passage_end = models.IntegerField(null=True, blank=True)
-    reason = models.TextField()
-    flags = models.JSONField(default=list, blank=True)
-    local_time = models.DateTimeField(null=True, blank=True, help_text="The deciding instant (rule S3).")
-    zone_label = models.CharField(max_length=64, blank=True)
-    scorer_version = models.CharField(max_length=32)
+    expected_greeting = models.TextField(_("expected greeting"), blank=True)
+    matched_passage = models.TextField(_("matched passage"), blank=True)
+    passage_start = models.IntegerField(_("passage start"), null=True, blank=True)
+    passage_end = models.IntegerField(_("passage end"), null=True, blank=True)
+    reason = models.TextField(_("reason"), help_text=_("Why, in English, as the engine wrote it."))
+    # The same reason as message ids and parameters (rules.messages), so that a page
+    # or an export shows it in its reader's language (common.reasons).
+    reason_parts = models.JSONField(
+        _("reason parts"), default=list, blank=True, help_text=_("The reason as translatable messages.")
+    )
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+    local_time = models.DateTimeField(
+        _("local time"), null=True, blank=True, help_text=_("The deciding instant (rule S3).")
+    )
+    zone_label = models.CharField(_("zone label"), max_length=64, blank=True)
+    scorer_version = models.CharField(_("scorer version"), max_length=32)
     content_hash = models.CharField(
-        max_length=64, blank=True, help_text="The transcript content this score judged (it may be uploaded again)."
+        _("content hash"),
+        max_length=64,
+        blank=True,
+        help_text=_("The transcript content this score judged (it may be uploaded again)."),
     )
-    scored_at = models.DateTimeField(auto_now_add=True)
-    is_current = models.BooleanField(default=True)
-    batch = models.ForeignKey(UploadBatch, null=True, on_delete=models.SET_NULL, related_name="scores")
-    chunk = models.ForeignKey(ScoringChunk, null=True, blank=True, on_delete=models.SET_NULL, related_name="scores")
+    scored_at = models.DateTimeField(_("scored at"), auto_now_add=True)
+    is_current = models.BooleanField(_("is current"), default=True)
+    batch = models.ForeignKey(
+        UploadBatch, null=True, on_delete=models.SET_NULL, related_name="scores", verbose_name=_("batch")
+    )
+    chunk = models.ForeignKey(
+        ScoringChunk, null=True, blank=True, on_delete=models.SET_NULL, related_name="scores", verbose_name=_("chunk")
+    )
 
     objects = ScoreQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
         ordering = ["-scored_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -255,6 +312,11 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transcript_id} {self.parameter.code}: {self.final_result}"
+
+    @property
+    def reason_shown(self) -> str:
+        """The reason in the active language (the English text for older scores)."""
+        return reason_shown(self.reason_parts, self.reason)
 
     @property
     def final_result(self) -> str:
@@ -281,23 +343,28 @@ class ScoreOverride(models.Model):
     """QA's correction of an automatic result, with a written justification. Rows
     are only ever added: the newest is in force, the older ones are the trail."""
 
-    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="overrides")
-    result = models.CharField(max_length=4, choices=Result.choices)
-    justification = models.TextField()
+    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("score"))
+    result = models.CharField(_("result"), max_length=4, choices=Result.choices)
+    justification = models.TextField(_("justification"))
     carried_from = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The override this one continues: the transcript was scored again to the same result.",
+        help_text=_("The override this one continues: the transcript was scored again to the same result."),
+        verbose_name=_("carried from"),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = ScoreOverrideQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("score override")
+        verbose_name_plural = _("score overrides")
         ordering = list(OVERRIDE_NEWEST_FIRST)
         # The latest override of a score (the final result's subquery) read from the index.
         indexes = [models.Index(fields=["score", "-created_at", "-id"], name="override_score_newest")]

@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from rules.resolver import PolicyError
@@ -61,7 +62,11 @@ def _object_or_redirect(request, model_admin, object_id):
     obj = model_admin.get_object(request, unquote(object_id))
     if obj is None:
         opts = model_admin.model._meta
-        messages.warning(request, f"There is no {opts.verbose_name} with id {object_id!r}; perhaps it was deleted.")
+        messages.warning(
+            request,
+            _("There is no %(thing)s with id %(id)s; perhaps it was deleted.")
+            % {"thing": opts.verbose_name, "id": repr(object_id)},
+        )
         return None, HttpResponseRedirect(admin_url(f"{opts.app_label}_{opts.model_name}_changelist"))
     if not model_admin.has_view_permission(request, obj):
         raise PermissionDenied
@@ -124,10 +129,10 @@ def batch_progress_data(batch: UploadBatch) -> dict:
 
 
 def received_message(batch: UploadBatch) -> str:
-    return (
-        f"Batch {batch.pk}: {batch.original_name} received. The workers check it and store its transcripts, "
+    return _(
+        "Batch %(batch)s: %(file)s received. The workers check it and store its transcripts, "
         "then score them; this page follows them, and lists every problem if the file has any."
-    )
+    ) % {"batch": batch.pk, "file": batch.original_name}
 
 
 # --- upload ----------------------------------------------------------------------------------
@@ -156,13 +161,18 @@ def batch_upload(request, *, model_admin):
                 errors = listing.pop("errors")
                 messages.error(
                     request,
-                    f"{upload.name} was not imported: {len(exc.errors)} problem(s) found. Nothing was stored; "
-                    "fix the file and upload it again.",
+                    _(
+                        "%(file)s was not imported: %(count)s problem(s) found. Nothing was stored; "
+                        "fix the file and upload it again."
+                    )
+                    % {"file": upload.name, "count": len(exc.errors)},
                 )
             except (ValidationError, PolicyError, DatabaseError, LookupError, OSError) as exc:
                 logger.exception("upload of %s failed", upload.name)
-                errors = [getattr(exc, "messages", None) and " ".join(exc.messages) or "the file could not be stored"]
-                messages.error(request, f"{upload.name} was not imported. Nothing was stored.")
+                errors = [
+                    getattr(exc, "messages", None) and " ".join(exc.messages) or _("the file could not be stored")
+                ]
+                messages.error(request, _("%(file)s was not imported. Nothing was stored.") % {"file": upload.name})
             else:
                 messages.success(request, received_message(batch))
                 if batch.duplicate_of_id:
@@ -170,7 +180,7 @@ def batch_upload(request, *, model_admin):
                 return HttpResponseRedirect(batch_url(batch))
     else:
         form = UploadForm()
-    context = _context(request, model_admin, title="Upload transcripts", form=form, upload_errors=errors, **listing)
+    context = _context(request, model_admin, title=_("Upload transcripts"), form=form, upload_errors=errors, **listing)
     return TemplateResponse(request, "admin/scoring/uploadbatch/upload.html", context)
 
 
@@ -240,10 +250,12 @@ def rescore_batch(request, *, batch: UploadBatch, user) -> UploadBatch | None:
         new = ingest.batch_rescore(source=batch, user=user)
     except (ValidationError, PolicyError, DatabaseError) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        messages.error(request, f"Batch {batch.pk} was not rescored: {text}")
+        messages.error(request, _("Batch %(batch)s was not rescored: %(error)s") % {"batch": batch.pk, "error": text})
         return None
     messages.success(
-        request, f"Batch {new.pk}: {new.transcript_count} transcript(s) of batch {batch.pk} queued for rescoring."
+        request,
+        _("Batch %(batch)s: %(count)s transcript(s) of batch %(source)s queued for rescoring.")
+        % {"batch": new.pk, "count": new.transcript_count, "source": batch.pk},
     )
     return new
 
@@ -252,12 +264,14 @@ def resume_batch(request, *, batch: UploadBatch) -> int | None:
     try:
         queued = chunks.batch_resume(batch=batch)
     except (ValidationError, PolicyError, DatabaseError) as exc:
-        messages.error(request, f"Batch {batch.pk} was not resumed: {exc}")
+        messages.error(request, _("Batch %(batch)s was not resumed: %(error)s") % {"batch": batch.pk, "error": exc})
         return None
     if queued:
-        messages.success(request, f"Batch {batch.pk}: {queued} chunk(s) queued again.")
+        messages.success(
+            request, _("Batch %(batch)s: %(count)s chunk(s) queued again.") % {"batch": batch.pk, "count": queued}
+        )
     else:
-        messages.info(request, f"Batch {batch.pk}: no chunk was waiting; nothing to resume.")
+        messages.info(request, _("Batch %(batch)s: no chunk was waiting; nothing to resume.") % {"batch": batch.pk})
     return queued
 
 
@@ -311,7 +325,7 @@ def transcript_detail(request, *, model_admin, object_id):
     context = _context(
         request,
         model_admin,
-        title=f"Transcript {transcript.external_id}",
+        title=_("Transcript %(transcript)s") % {"transcript": transcript.external_id},
         transcript=transcript,
         object=transcript,
         message_rows=rows,
@@ -333,9 +347,16 @@ def transcript_rescore_view(request, *, model_admin, object_id):
     try:
         batch = ingest.batch_rescore(transcripts=[transcript], user=request.user)
     except (ValidationError, PolicyError, DatabaseError) as exc:
-        messages.error(request, f"{transcript.external_id} was not rescored: {exc}")
+        messages.error(
+            request,
+            _("%(transcript)s was not rescored: %(error)s") % {"transcript": transcript.external_id, "error": exc},
+        )
         return HttpResponseRedirect(admin_url("scoring_transcript_change", transcript.pk))
-    messages.success(request, f"Batch {batch.pk}: {transcript.external_id} queued for rescoring.")
+    messages.success(
+        request,
+        _("Batch %(batch)s: %(transcript)s queued for rescoring.")
+        % {"batch": batch.pk, "transcript": transcript.external_id},
+    )
     return HttpResponseRedirect(batch_url(batch))
 
 
@@ -381,14 +402,15 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
     context = _context(
         request,
         model_admin,
-        title=f"Score of {transcript.external_id}, parameter {score.parameter.code}",
+        title=_("Score of %(transcript)s, parameter %(parameter)s")
+        % {"transcript": transcript.external_id, "parameter": score.parameter.code},
         evidence=evidence,
         evidence_rows=[
             {"piece": p, "kind": explain.KIND_LABELS.get(p.kind, p.kind), "label": explain.mark_label(p.mark, p.wrong)}
             for p in (evidence.pieces if evidence else ())
         ],
         legend=[{"mark": m, "wrong": w, "text": t} for m, w, t in explain.LEGEND],
-        reason_clauses=explain.explained_reason(score.reason),
+        reason_clauses=explain.explained_reason(score.reason_shown),
         score=score,
         object=score,
         transcript=transcript,
@@ -415,7 +437,7 @@ def scores_export(request, *, model_admin, fmt: str):
         changelist = model_admin.get_changelist_instance(request)
         queryset = changelist.get_queryset(request)
     except IncorrectLookupParameters:
-        messages.error(request, "Those filters are not understood; nothing was exported.")
+        messages.error(request, _("Those filters are not understood; nothing was exported."))
         return HttpResponseRedirect(admin_url("scoring_score_changelist"))
     return export_response(export_queryset(queryset), fmt)
 
@@ -444,8 +466,13 @@ def score_override_view(request, *, model_admin, object_id):
         else:
             messages.success(
                 request,
-                f"{score.transcript.external_id} {score.parameter.code}: result set to {form.cleaned_data['result']} "
-                f"(automatic: {score.result}).",
+                _("%(transcript)s %(parameter)s: result set to %(result)s (automatic: %(automatic)s).")
+                % {
+                    "transcript": score.transcript.external_id,
+                    "parameter": score.parameter.code,
+                    "result": form.cleaned_data["result"],
+                    "automatic": score.result,
+                },
             )
             return HttpResponseRedirect(admin_url("scoring_score_change", score.pk))
     return score_detail(request, model_admin=model_admin, object_id=object_id, override_form=form)

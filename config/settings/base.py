@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.env import (  # noqa: F401
     env_bool,
     env_broker,
+    env_choice,
     env_database,
     env_int,
     env_list,
@@ -39,6 +40,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions, before common: the language of each request (the user's
+    # choice in the language cookie, else the browser's Accept-Language, else id).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -67,6 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "config.home.home_tasks",
             ],
         },
@@ -83,7 +88,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = env_str("PLN123_LANGUAGE_CODE", "en")
+# Bahasa Indonesia by default; English per user (the switcher in the admin header).
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LANGUAGE_CODE = env_choice("PLN123_LANGUAGE_CODE", "id", [code for code, _name in LANGUAGES])
+# The project's catalogue (compiled .mo committed, so a clone needs no gettext tools).
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# dd/mm/yyyy and 24-hour times in both languages (config/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
+# A year: the choice outlives a browser session.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # The site default zone of rule S1: a transcript without a zone is in this one.
 TIME_ZONE = env_timezone("PLN123_TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True

@@ -7,6 +7,9 @@ from .base import BASE_DIR, DATABASES, VAR_DIR
 
 DEBUG = False
 SECRET_KEY = "test-only-key"
+# The suite's assertions read the English texts; the i18n tests ask for Indonesian
+# (the production default) explicitly, per request or with translation.override.
+LANGUAGE_CODE = "en"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # A file, not memory, so that a real worker process in the integration tests can

@@ -25,6 +25,7 @@ from django.utils import timezone
 from policy.models import ScoredParameter
 from policy.selectors import policy_snapshot
 from rules import engine
+from rules.messages import reason_json
 from rules.resolver import PolicyError
 from rules.snapshot import Policy
 from scoring.choices import BATCH_NOT_CUT, BatchStatus, ChunkStatus
@@ -153,6 +154,7 @@ _SCORE_FIELDS = (
     "passage_start",
     "passage_end",
     "reason",
+    "reason_parts",
     "flags",
     "local_time",
     "zone_label",
@@ -198,6 +200,7 @@ def _score_inputs(policy: Policy, inputs) -> tuple[dict[int, str], list[tuple], 
                     span[0],
                     span[1],
                     verdict.reason,
+                    reason_json(verdict.reason_parts),
                     list(verdict.flags),
                     verdict.local,
                     verdict.zone_label,

@@ -33,6 +33,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from policy.models import CSO, Channel, TimeZoneAlias
 from rules.resolver import resolve_zone
@@ -485,7 +486,7 @@ def batch_rescore(
         ids = sorted({t.pk for t in transcripts or []})
         label = f"rescore of {len(ids)} transcript(s)"
     if not ids:
-        raise ValidationError("There is nothing to rescore.")
+        raise ValidationError(_("There is nothing to rescore."))
     with transaction.atomic():
         batch = UploadBatch.objects.create(
             kind=BatchKind.RESCORE, original_name=label, uploaded_by=user, transcript_count=len(ids)

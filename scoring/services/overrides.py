@@ -4,6 +4,7 @@ override in force over to the new score of a rescore that changed nothing."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from scoring.choices import Result
 from scoring.models import OVERRIDE_NEWEST_FIRST, Score, ScoreOverride
@@ -15,9 +16,14 @@ def score_override(*, score: Score, result: str, justification: str, user) -> Sc
     """QA sets a different result with a written justification; the automatic
     verdict stays on the score beside it."""
     if result not in Result.values:
-        raise ValidationError({"result": f"{result!r} is not one of {', '.join(Result.values)}."})
+        raise ValidationError(
+            {
+                "result": _("%(result)s is not one of %(choices)s.")
+                % {"result": repr(result), "choices": ", ".join(Result.values)}
+            }
+        )
     if not (justification or "").strip():
-        raise ValidationError({"justification": "Write why the automatic result is overridden."})
+        raise ValidationError({"justification": _("Write why the automatic result is overridden.")})
     override = ScoreOverride(score=score, result=result, justification=justification.strip(), created_by=user)
     override.full_clean()
     override.save()

@@ -57,7 +57,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport=LAPTOP, locale="en-GB", timezone_id="Asia/Jakarta")
+    # In Indonesian, the staff's language (issue 11): the browser asks for it in its
+    # Accept-Language, as a PLN laptop's does, though the test settings default to English.
+    context = browser.new_context(viewport=LAPTOP, locale="id-ID", timezone_id="Asia/Jakarta")
     context.set_default_timeout(20_000)
     tab = context.new_page()
     yield tab
@@ -92,6 +94,7 @@ def login(page, live_server, username: str) -> None:
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_selector("#user-tools")
+    assert page.locator("html").get_attribute("lang") == "id", "the admin should answer in Indonesian"
 
 
 @pytest.fixture

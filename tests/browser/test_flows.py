@@ -1,4 +1,4 @@
-"""The three people of the site in a real browser (Chromium, 1366x768), each flow
+"""The three people of the site in a real browser (Chromium, 1366x768, in Indonesian), each flow
 ending on a screenshot of what they see: Pusat publishes a directive; QA uploads the
 dev file, follows the progress bar to done and opens a NO to see the marked
 difference; the auditor opens a directive's history and the compliance dashboard."""
@@ -73,9 +73,9 @@ def test_pusat_publishes_a_directive(page, live_server, site):
     login(page, live_server, "browser-pusat")
     assert page.locator(".home-tasks li.mine").count() >= 3
     shoot(page, "pusat-0-home")
-    page.click(".home-tasks a:has-text('Directives')")
+    page.locator(".home-tasks").get_by_role("link", name="Direktif", exact=True).click()
     page.click("text=SOP-PLN123-BROWSER")
-    page.click(".object-tools a:has-text('Publish')")
+    page.click(".object-tools a:has-text('Terbitkan')")
     page.fill("textarea[name=reason], input[name=reason]", "Memo Natal 2023 signed by the head of Pusat")
     page.click("#publish-button")
     page.wait_for_selector(".messagelist")
@@ -120,7 +120,7 @@ def test_qa_uploads_follows_progress_and_sees_the_marked_difference(page, live_s
     marked = page.locator("#evidence-turn .ev-wrong, #evidence-turn .ev-missing, #evidence-table .ev-mark.ev-missing")
     assert marked.count() >= 1
     assert page.locator("#evidence-legend li").count() == 4
-    assert "rule S" in page.locator("#score-reason").inner_text()
+    assert "aturan S" in page.locator("#score-reason").inner_text()  # the plain words, then the rule
     shoot(page, "qa-4-score-evidence")
 
 

@@ -102,7 +102,7 @@ def test_directive_list_shows_window_channels_version_and_filters(admin_client):
     response = admin_client.get(reverse("admin:policy_directive_changelist"), {"kind__exact": "directive"})
     body = response.content.decode()
     assert HPN in body and STD not in body
-    assert "2023-09-04 00:00 to 2023-09-30 23:59" in body
+    assert "04/09/2023 00:00 to 30/09/2023 23:59" in body  # dd/mm/yyyy, as PLN staff write dates
     assert "email, live_chat, social_media" in body
     assert "Preview greeting" in body
 

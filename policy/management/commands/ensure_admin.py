@@ -5,6 +5,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -24,21 +25,30 @@ class Command(BaseCommand):
             if existing is not None:
                 name = existing.get_username()
                 self.stdout.write(
-                    f"An admin account already exists ({name}); "
-                    f"reset its password with: python manage.py changepassword {name}"
+                    _(
+                        "An admin account already exists (%(name)s); "
+                        "reset its password with: python manage.py changepassword %(name)s"
+                    )
+                    % {"name": name}
                 )
                 return
             if User.objects.filter(**{User.USERNAME_FIELD: username}).exists():
                 raise CommandError(
-                    f"A user named {username!r} exists but is not a superuser; "
-                    "choose another name with --username, or promote that user in the admin."
+                    _(
+                        "A user named %(name)s exists but is not a superuser; "
+                        "choose another name with --username, or promote that user in the admin."
+                    )
+                    % {"name": repr(username)}
                 )
             # Generated, never fixed: a known default password is how admin sites get taken.
             password = secrets.token_urlsafe(12)
             User.objects.create_superuser(**{User.USERNAME_FIELD: username}, email="", password=password)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Admin account created: user {username}, password {password} "
-                "— shown only this once; change it after logging in"
+                _(
+                    "Admin account created: user %(name)s, password %(password)s "
+                    "— shown only this once; change it after logging in"
+                )
+                % {"name": username, "password": password}
             )
         )

@@ -2,7 +2,9 @@ import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
+from common.reasons import messages_shown
 from policy.choices import Visibility
 from policy.selectors import policy_snapshot
 from rules.resolver import PolicyError, expected_greeting
@@ -24,7 +26,9 @@ class Command(BaseCommand):
         try:
             at = dt.datetime.fromisoformat(options["at"])
         except ValueError:
-            raise CommandError(f"--at {options['at']!r} is not an ISO 8601 date and time.") from None
+            raise CommandError(
+                _("--at %(value)s is not an ISO 8601 date and time.") % {"value": repr(options["at"])}
+            ) from None
         try:
             answer = expected_greeting(
                 policy_snapshot(),
@@ -41,11 +45,16 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(answer.as_json(), ensure_ascii=False))
             return
         if answer.owed:
-            self.stdout.write(f"Owed: {answer.greeting}")
+            self.stdout.write(_("Owed: %(greeting)s") % {"greeting": answer.greeting})
         else:
-            self.stdout.write("No greeting is owed.")
+            self.stdout.write(_("No greeting is owed."))
         if answer.directive:
-            self.stdout.write(f"Decided by: {answer.directive.reference} version {answer.directive.version}")
+            self.stdout.write(
+                _("Decided by: %(reference)s version %(version)s")
+                % {"reference": answer.directive.reference, "version": answer.directive.version}
+            )
         if answer.parameter:
-            self.stdout.write(f"Parameter: {answer.parameter.code}. {answer.parameter.name}")
-        self.stdout.write(f"Why: {answer.reason}")
+            self.stdout.write(
+                _("Parameter: %(code)s. %(name)s") % {"code": answer.parameter.code, "name": answer.parameter.name}
+            )
+        self.stdout.write(_("Why: %(reason)s") % {"reason": messages_shown(answer.reason_parts, answer.reason)})

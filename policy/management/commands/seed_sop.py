@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from common.commands import acting_user, add_user_argument
 from policy.seed import sop_seed
@@ -13,8 +14,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         created = sop_seed(user=acting_user(options["user"]))
         if not created:
-            self.stdout.write("The SOP is already loaded; nothing changed.")
+            self.stdout.write(_("The SOP is already loaded; nothing changed."))
             return
         for line in created:
-            self.stdout.write(f"created {line}")
-        self.stdout.write(self.style.SUCCESS(f"Seeded the SOP ({len(created)} objects)."))
+            self.stdout.write(_("created %(object)s") % {"object": line})
+        self.stdout.write(self.style.SUCCESS(_("Seeded the SOP (%(count)s objects).") % {"count": len(created)}))

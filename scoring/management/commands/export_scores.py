@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from scoring.exports import format_for_path, render_scores
 from scoring.models import UploadBatch
@@ -19,10 +20,10 @@ class Command(BaseCommand):
         if batch is not None:
             source = UploadBatch.objects.filter(pk=batch).first()
             if source is None:
-                raise CommandError(f"There is no batch {batch}.")
+                raise CommandError(_("There is no batch %(batch)s.") % {"batch": batch})
         scores = current_scores(batch=source)
         target = Path(path)
         if not target.parent.exists():
-            raise CommandError(f"The folder {target.parent} does not exist.")
+            raise CommandError(_("The folder %(folder)s does not exist.") % {"folder": target.parent})
         target.write_bytes(render_scores(scores.iterator(chunk_size=500), format_for_path(path)))
-        self.stdout.write(f"wrote {scores.count()} score(s) to {target}")
+        self.stdout.write(_("wrote %(count)s score(s) to %(path)s") % {"count": scores.count(), "path": target})

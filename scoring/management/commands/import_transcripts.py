@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from common.commands import acting_user, add_user_argument
 from scoring.services import chunks, ingest
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         for raw in paths:
             path = Path(raw)
             if not path.is_file():
-                raise CommandError(f"{raw}: no such file.")
+                raise CommandError(_("%(path)s: no such file.") % {"path": raw})
             files.append(path)
         problems = []
         for path in files:
@@ -51,16 +52,22 @@ class Command(BaseCommand):
                         self._in_work(path, exc)
         for batch in batches:
             if batch.duplicate_of_id:
-                self.stdout.write(f"note: {batch.original_name}: {batch.note}")
+                self.stdout.write(_("note: %(file)s: %(note)s") % {"file": batch.original_name, "note": batch.note})
             self.stdout.write(
-                f"batch {batch.pk}: {batch.original_name}: stored and queued; the workers check it, store its "
-                f"transcripts and score them (follow it with: manage.py batch_status {batch.pk} --wait)"
+                _(
+                    "batch %(batch)s: %(file)s: stored and queued; the workers check it, store its "
+                    "transcripts and score them (follow it with: manage.py batch_status %(batch)s --wait)"
+                )
+                % {"batch": batch.pk, "file": batch.original_name}
             )
 
     def _in_work(self, path: Path, exc) -> None:
-        self.stdout.write(f"note: {path.name}: {exc}")
+        self.stdout.write(_("note: %(file)s: %(note)s") % {"file": path.name, "note": exc})
         if exc.batch is not None:
-            self.stdout.write(f"batch {exc.batch.pk}: {exc.batch.original_name}: {exc.batch.get_status_display()}")
+            self.stdout.write(
+                _("batch %(batch)s: %(file)s: %(status)s")
+                % {"batch": exc.batch.pk, "file": exc.batch.original_name, "status": exc.batch.get_status_display()}
+            )
 
     def _stop_on(self, problems: list[str], unlisted: int = 0) -> None:
         if not problems:
@@ -68,9 +75,10 @@ class Command(BaseCommand):
         for line in problems:
             self.stderr.write(line)
         if unlisted:
-            self.stderr.write(f"... and {unlisted} more problem(s)")
+            self.stderr.write(_("... and %(count)s more problem(s)") % {"count": unlisted})
         raise CommandError(
-            f"{len(problems) + unlisted} problem(s) found; nothing was stored. Fix the file(s) and run again."
+            _("%(count)s problem(s) found; nothing was stored. Fix the file(s) and run again.")
+            % {"count": len(problems) + unlisted}
         )
 
     def _inline(self, files: list[Path], user) -> None:
@@ -95,14 +103,24 @@ class Command(BaseCommand):
                 self._in_work(path, exc)
                 continue
             if batch.duplicate_of_id:
-                self.stdout.write(f"note: {batch.original_name}: {batch.note}")
+                self.stdout.write(_("note: %(file)s: %(note)s") % {"file": batch.original_name, "note": batch.note})
             batch = chunks.batch_score_inline(batch=batch)
             batches.append(batch)
             self.stdout.write(
-                f"batch {batch.pk}: {batch.original_name}: {batch.transcript_count} transcript(s), "
-                f"{batch.scored_count} scored, {batch.failed_count} failed ({batch.get_status_display()})"
+                _(
+                    "batch %(batch)s: %(file)s: %(count)s transcript(s), "
+                    "%(scored)s scored, %(failed)s failed (%(status)s)"
+                )
+                % {
+                    "batch": batch.pk,
+                    "file": batch.original_name,
+                    "count": batch.transcript_count,
+                    "scored": batch.scored_count,
+                    "failed": batch.failed_count,
+                    "status": batch.get_status_display(),
+                }
             )
             for error in batch.errors:
                 self.stderr.write(f"  {error.get('transcript')}: {error.get('error')}")
         if any(b.failed_count for b in batches):
-            raise CommandError("Some transcripts could not be scored; see above.")
+            raise CommandError(_("Some transcripts could not be scored; see above."))
