@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from common.reasons import messages_shown
 from policy.models import Directive, DirectiveExample
 from policy.selectors import policy_snapshot
 from rules import engine
@@ -26,6 +27,11 @@ class ExampleResult:
     result: str  # YES, NO, NA, or "" when the engine could not answer
     reason: str
     decided_by: str = ""
+    reason_parts: tuple = ()  # the reason as message ids, rendered in the reader's language
+
+    @property
+    def reason_shown(self) -> str:
+        return messages_shown(self.reason_parts, self.reason)
 
     @property
     def passed(self) -> bool:
@@ -34,8 +40,7 @@ class ExampleResult:
     def describe(self) -> str:
         """The failure in one line: which example, what was expected, what came and why."""
         return _(
-            "Example %(n)s (%(situation)s, %(cso)s: \u201c%(opening)s\u201d) "
-            "expects %(expected)s, got %(got)s: %(reason)s"
+            "Example %(n)s (%(situation)s, %(cso)s: “%(opening)s”) expects %(expected)s, got %(got)s: %(reason)s"
         ) % {
             "n": self.example.pk,
             "situation": f"{self.example.channel.code} {self.example.local_date:%Y-%m-%d} "
@@ -44,7 +49,7 @@ class ExampleResult:
             "opening": self.example.opening[:80],
             "expected": self.example.expected,
             "got": self.result or "-",
-            "reason": self.reason,
+            "reason": self.reason_shown,
         }
 
 
@@ -72,7 +77,7 @@ def example_score(policy: Policy, example: DirectiveExample) -> ExampleResult:
     except PolicyError as exc:
         return ExampleResult(example, "", str(exc))
     decided = verdict.directive.label if verdict.directive else ""
-    return ExampleResult(example, verdict.result, verdict.reason, decided)
+    return ExampleResult(example, verdict.result, verdict.reason, decided, tuple(verdict.reason_parts))
 
 
 def directive_examples_check(directive: Directive) -> list[ExampleResult]:
