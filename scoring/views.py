@@ -404,12 +404,7 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
         model_admin,
         title=_("Score of %(transcript)s, parameter %(parameter)s")
         % {"transcript": transcript.external_id, "parameter": score.parameter.code},
-        evidence=evidence,
-        evidence_rows=[
-            {"piece": p, "kind": explain.KIND_LABELS.get(p.kind, p.kind), "label": explain.mark_label(p.mark, p.wrong)}
-            for p in (evidence.pieces if evidence else ())
-        ],
-        legend=[{"mark": m, "wrong": w, "text": t} for m, w, t in explain.LEGEND],
+        **explain.evidence_context(evidence),
         reason_clauses=explain.explained_reason(score.reason_shown),
         score=score,
         object=score,
