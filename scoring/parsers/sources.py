@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import ijson
+from django.utils.translation import gettext as _
 
 from scoring.parsers.fields import Context, as_text, kind
 
@@ -34,6 +35,7 @@ TABLE_COLUMNS = (
 )
 TABLE_REQUIRED = ("transcript_id", "channel", "cso_name", "sent_at", "sender", "text")
 BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _READ = 1 << 16  # bytes per read of a JSON array
 # openpyxl's read-only mode keeps a workbook's table of shared texts in memory.
 SHARED_STRINGS_LIMIT = 64 * 1024 * 1024
@@ -48,6 +50,9 @@ def text_lines(ctx: Context, fh: IO[bytes], hint: str) -> Iterator[str]:
     for number, raw in enumerate(fh, start=1):
         if number == 1 and raw.startswith(BOM):
             raw = raw[len(BOM) :]
+        elif number == 1 and raw.startswith(UTF16_BOMS):
+            ctx.fatal(ctx.filename, _utf16(hint))
+            return
         try:
             yield raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -56,7 +61,43 @@ def text_lines(ctx: Context, fh: IO[bytes], hint: str) -> Iterator[str]:
             return
 
 
+def _utf16(hint: str) -> str:
+    return _('the file is saved as UTF-16 ("Unicode text"), not UTF-8; %(hint)s') % {"hint": hint}
+
+
 # --------------------------------------------------------------------------- JSON
+
+
+class JsonObject(dict):
+    """A JSON object that remembers the first key it was given twice: ``json`` and
+    ``ijson`` would silently keep the last value (issue 10)."""
+
+    repeated: str | None = None
+
+    def __setitem__(self, key: str, value: object) -> None:
+        if self.repeated is None and key in self:
+            self.repeated = key
+        super().__setitem__(key, value)
+
+
+def _object_pairs(pairs: list[tuple[str, object]]) -> JsonObject:
+    obj = JsonObject()
+    for key, value in pairs:
+        obj[key] = value
+    return obj
+
+
+def repeated_key(obj: dict) -> tuple[str, str] | None:
+    """``(column, key)`` of the first key given twice in a transcript object or one of
+    its messages."""
+    if getattr(obj, "repeated", None) is not None:
+        return obj.repeated, obj.repeated
+    messages = obj.get("messages")
+    if isinstance(messages, list):
+        for index, message in enumerate(messages, start=1):
+            if getattr(message, "repeated", None) is not None:
+                return f"message {index} {message.repeated}", message.repeated
+    return None
 
 
 def json_objects(ctx: Context, fh: IO[bytes], array: bool) -> Iterator[tuple[str, int, object]]:
@@ -66,7 +107,7 @@ def json_objects(ctx: Context, fh: IO[bytes], array: bool) -> Iterator[tuple[str
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = json.loads(line, object_pairs_hook=_object_pairs)
             except (ValueError, RecursionError) as exc:
                 ctx.error(f"line {number}", "", f"invalid JSON: {_json_problem(exc)}")
                 continue
@@ -77,6 +118,9 @@ def json_objects(ctx: Context, fh: IO[bytes], array: bool) -> Iterator[tuple[str
 
 def _json_array(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[str, int, object]]:
     head = fh.read(len(BOM))
+    if head.startswith(UTF16_BOMS):
+        ctx.fatal(ctx.filename, _utf16(_("save it as UTF-8")))
+        return
     if head != BOM:
         fh.seek(0)
     start = _first_byte(fh)
@@ -87,7 +131,8 @@ def _json_array(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[str, int, object]
         return
     number = 0
     try:
-        for number, obj in enumerate(ijson.items(_Utf8Checked(fh), "item", use_float=True), start=1):
+        objects = ijson.items(_Utf8Checked(fh), "item", use_float=True, map_type=JsonObject)
+        for number, obj in enumerate(objects, start=1):
             yield f"object {number}", number, obj
     except _NotUtf8 as exc:
         ctx.fatal(ctx.filename, f"the file is not UTF-8 text (byte 0x{exc.byte} on line {exc.line}); save it as UTF-8")
@@ -117,7 +162,9 @@ def _first_byte(fh: IO[bytes]) -> bytes | None:
 
 
 def _kind_of(first: bytes) -> str:
-    return {b"{": "an object", b'"': "str", b"t": "bool", b"f": "bool", b"n": "NoneType"}.get(first, "a number")
+    return {b"{": _("an object"), b'"': _("text"), b"t": _("true/false"), b"f": _("true/false"), b"n": _("null")}.get(
+        first, _("a number")
+    )
 
 
 def _locate_json_error(fh: IO[bytes]) -> int | None:
@@ -247,16 +294,23 @@ def _csv_records(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[int, list[Any]]]
             yield number, record
             number += 1
     except csv.Error as exc:
-        text = str(exc)
-        if "field larger than field limit" in text:
-            text = f"a cell is longer than {csv.field_size_limit():,} characters (is a closing quote missing?)"
-        ctx.fatal(f"row {number}", f"the CSV cannot be read here: {text}")
+        if "field larger than field limit" in str(exc):
+            text = _(
+                "a cell is longer than %(limit)s characters, most often an unclosed quote: check that every "
+                'quote (") opened on this row is closed'
+            ) % {"limit": f"{csv.field_size_limit():,}"}
+        else:
+            text = _('check the quotes (") on this row, or save the sheet again as "CSV UTF-8"')
+        ctx.fatal(f"row {number}", _("the CSV cannot be read from here: %(problem)s") % {"problem": text})
 
 
 def _xlsx_records(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """The first sheet's rows, after checking the workbook's unpacked size and declared
     dimension: openpyxl would otherwise unpack or pad whatever the file claims."""
-    cannot_open = "the file cannot be opened as an Excel workbook (.xlsx); save it again from Excel as .xlsx"
+    cannot_open = _(
+        "the file cannot be opened as an Excel workbook (.xlsx); open it in Excel and save it again as "
+        '"Excel Workbook (.xlsx)" or as "CSV UTF-8", and upload that'
+    )
     limits = ctx.limits
     try:
         with zipfile.ZipFile(fh) as archive:
