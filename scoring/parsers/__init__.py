@@ -311,7 +311,9 @@ def _check_table(
         elif external_id:
             if external_id != previous:
                 contiguous = False
-            _check_agreement(fields, external_id, get, agreed[external_id], first_rows[external_id])
+            fields.later_row(get)
+            if fields.ok:  # a cell refused above is not reported again as a disagreement
+                _check_agreement(fields, external_id, get, agreed[external_id], first_rows[external_id])
         fields.message(get("sent_at"), get("sender"), get("text"))
         if external_id:
             counts[external_id] += 1

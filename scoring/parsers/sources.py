@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import IO, Any
@@ -134,6 +135,16 @@ def _json_array(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[str, int, object]
         objects = ijson.items(_Utf8Checked(fh), "item", use_float=True, map_type=JsonObject)
         for number, obj in enumerate(objects, start=1):
             yield f"object {number}", number, obj
+    except _LoneSurrogate as exc:
+        ctx.errors.clear()
+        ctx.unlisted = 0
+        ctx.fatal(
+            f"line {exc.line}",
+            _(
+                "a text has a broken character (a \\uD800-\\uDFFF escape without its other half, half of an "
+                "emoji); save the file again from the program that made it, or retype that character"
+            ),
+        )
     except _NotUtf8 as exc:
         ctx.fatal(ctx.filename, f"the file is not UTF-8 text (byte 0x{exc.byte} on line {exc.line}); save it as UTF-8")
     except (ijson.JSONError, ValueError, RecursionError) as exc:
@@ -189,6 +200,19 @@ def _locate_json_error(fh: IO[bytes]) -> int | None:
     return None
 
 
+# A \\uD800-\\uDFFF escape without its other half: the C parser would quietly turn it
+# into "?", so it is found in the bytes (an escaped backslash before it is not one).
+_LONE_SURROGATE = re.compile(
+    rb"(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})(?<!\\)\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+class _LoneSurrogate(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
 class _NotUtf8(Exception):
     def __init__(self, byte: str, line: int):
         self.byte, self.line = byte, line
@@ -207,6 +231,16 @@ class _Utf8Checked:
 
     def read(self, size: int = _READ) -> bytes:
         block = self.fh.read(size)
+        # A block never ends inside an escape or between the two halves of a pair.
+        while block and b"\\u" in block[-12:]:
+            more = self.fh.read(12)
+            if not more:
+                break
+            block += more
+        if b"\\u" in block:
+            found = _LONE_SURROGATE.search(block)
+            if found:
+                raise _LoneSurrogate(self.lines + block[: found.start()].count(b"\n"))
         try:
             self.decoder.decode(block, final=not block)
         except UnicodeDecodeError as exc:
@@ -222,6 +256,8 @@ def _json_problem(exc: BaseException) -> str:
         return f"{exc.msg} at column {exc.colno}"
     if isinstance(exc, RecursionError):
         return "nested too deeply"
+    if "integer string conversion" in str(exc):
+        return _("a number has more than %(digits)s digits") % {"digits": "4,300"}
     return str(exc)
 
 
