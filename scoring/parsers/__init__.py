@@ -197,7 +197,8 @@ def _read_json_object(
 
     messages_in: list[MessageIn] = []
     raw_messages = obj.get("messages")
-    count = len(raw_messages) if isinstance(raw_messages, list) else 0
+    # A JSON array's lists keep only their first items, counting the rest.
+    count = len(raw_messages) + getattr(raw_messages, "dropped", 0) if isinstance(raw_messages, list) else 0
     limit = ctx.limits.messages
     if raw_messages is None:
         fields.fail("messages", "messages is missing")
@@ -311,9 +312,7 @@ def _check_table(
         elif external_id:
             if external_id != previous:
                 contiguous = False
-            fields.later_row(get)
-            if fields.ok:  # a cell refused above is not reported again as a disagreement
-                _check_agreement(fields, external_id, get, agreed[external_id], first_rows[external_id])
+            _check_agreement(fields, external_id, get, agreed[external_id], first_rows[external_id])
         fields.message(get("sent_at"), get("sender"), get("text"))
         if external_id:
             counts[external_id] += 1

@@ -346,25 +346,6 @@ class FieldReader:
             return None
         return MessageIn(sent_at=when, sender=who, text=said, raw_sent_at=as_text(sent_at))
 
-    def later_row(self, get: Callable[[str], object]) -> None:
-        """A later row of a transcript may leave its transcript columns blank; what it
-        does give is checked as on the first row (the agreement is checked apart)."""
-        for name in ("channel", "platform", "visibility", "category", "timezone", "cso_id", "cso_name"):
-            value = get(name)
-            if value is None or as_text(value) == "":
-                continue
-            if name == "channel":
-                self.channel(value)
-            elif name == "visibility":
-                self.visibility(value, "")
-            elif name == "timezone":
-                self.timezone(value)
-            else:
-                self.text(name, value)
-        value = get("first_contact")
-        if value is not None and as_text(value) != "":
-            self.first_contact(value)
-
     def transcript_fields(self, get: Callable[[str], object]) -> dict[str, Any]:
         channel = self.channel(get("channel"))
         return {

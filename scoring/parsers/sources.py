@@ -132,7 +132,7 @@ def _json_array(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[str, int, object]
         return
     number = 0
     try:
-        objects = ijson.items(_Utf8Checked(fh), "item", use_float=True, map_type=JsonObject)
+        objects = _array_items(_Utf8Checked(fh), ctx.limits.messages)
         for number, obj in enumerate(objects, start=1):
             yield f"object {number}", number, obj
     except _LoneSurrogate as exc:
@@ -157,6 +157,55 @@ def _json_array(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[str, int, object]
         problem = problem.removeprefix("parse error: ").removeprefix("lexical error: ")
         where = f"line {line}" if line else f"after object {number}"
         ctx.fatal(where, f"invalid JSON: {problem}")
+
+
+class CappedList(list):
+    """A JSON list of which only the first items are kept; ``dropped`` counts the rest."""
+
+    dropped = 0
+
+
+_MAX_KEYS = 10_000  # keys kept per object: a transcript has a dozen, the rest are ignored anyway
+
+
+def _add(frame: list, value: object, cap: int) -> None:
+    container = frame[0]
+    if isinstance(container, list):
+        if len(container) < cap:
+            container.append(value)
+        else:
+            container.dropped += 1
+    elif len(container) < _MAX_KEYS or frame[1] in container:
+        container[frame[1]] = value
+
+
+def _array_items(source: Any, cap: int) -> Iterator[object]:
+    """The items of the top-level array, each built from the parser's events with every
+    list capped at ``cap`` items (counted beyond): ``ijson.items`` would build a
+    transcript of a million messages whole before its count could be checked (a 90 MB
+    file took 700 MB)."""
+    stack: list[list] = []  # [container, pending key]; the first is the top array itself
+    for event, value in ijson.basic_parse(source, use_float=True):
+        if event == "map_key":
+            stack[-1][1] = value
+        elif event in ("start_map", "start_array"):
+            if not stack:
+                stack.append([None, None])
+                continue
+            new: Any = JsonObject() if event == "start_map" else CappedList()
+            if len(stack) > 1:
+                _add(stack[-1], new, cap)
+            stack.append([new, None])
+        elif event in ("end_map", "end_array"):
+            done = stack.pop()[0]
+            if len(stack) == 1:
+                yield done
+            elif not stack:
+                return
+        elif len(stack) == 1:
+            yield value
+        else:
+            _add(stack[-1], value, cap)
 
 
 def _first_byte(fh: IO[bytes]) -> bytes | None:

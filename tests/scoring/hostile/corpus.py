@@ -42,6 +42,12 @@ class Bad:
 
 
 def _csv(**overrides) -> Callable[[], bytes]:
+    """The bad value on the first row of a transcript (row 2), whose transcript columns count."""
+    return lambda: csv_bytes([row(**overrides), row(sender="cso", text="PLN 123 selamat pagi")])
+
+
+def _csv_second(**overrides) -> Callable[[], bytes]:
+    """The bad value on the second row of a transcript (row 3)."""
     return lambda: csv_bytes([row(), row(**overrides)])
 
 
@@ -223,25 +229,25 @@ CASES: list[Bad] = [
         "NUL in a message",
         "nul.csv",
         _csv(text="halo\x00"),
-        [("row 3", "text", "text " + CONTROL.format(code="U+0000", at=5))],
+        [("row 2", "text", "text " + CONTROL.format(code="U+0000", at=5))],
     ),
     Bad(
         "bell in a name",
         "bell.csv",
         _csv(cso_name="Rina\x07"),
-        [("row 3", "cso_name", "cso_name " + CONTROL.format(code="U+0007", at=5))],
+        [("row 2", "cso_name", "cso_name " + CONTROL.format(code="U+0007", at=5))],
     ),
     Bad(
         "escape in a category",
         "esc.csv",
         _csv(category="\x1b[31mInfo"),
-        [("row 3", "category", "category " + CONTROL.format(code="U+001B", at=1))],
+        [("row 2", "category", "category " + CONTROL.format(code="U+001B", at=1))],
     ),
     Bad(
         "C1 control in a message",
         "c1.csv",
         _csv(text="ha\x85lo"),
-        [("row 3", "text", "text " + CONTROL.format(code="U+0085", at=3))],
+        [("row 2", "text", "text " + CONTROL.format(code="U+0085", at=3))],
     ),
     Bad(
         "tab in an id",
@@ -291,7 +297,7 @@ CASES: list[Bad] = [
         _csv(sent_at="0001-01-01T00:00:00"),
         [
             (
-                "row 3",
+                "row 2",
                 "sent_at",
                 "sent_at '0001-01-01T00:00:00' is not between 2000-01-01 and 2100-12-31: check the year",
             )
@@ -303,7 +309,7 @@ CASES: list[Bad] = [
         _csv(sent_at="9999-12-31T23:00:00-12:00"),
         [
             (
-                "row 3",
+                "row 2",
                 "sent_at",
                 "sent_at '9999-12-31T23:00:00-12:00' is not between 2000-01-01 and 2100-12-31: check the year",
             )
@@ -327,7 +333,7 @@ CASES: list[Bad] = [
         _csv(sent_at="1999-12-31 23:59:59"),
         [
             (
-                "row 3",
+                "row 2",
                 "sent_at",
                 "sent_at '1999-12-31 23:59:59' is not between 2000-01-01 and 2100-12-31: check the year",
             )
@@ -337,7 +343,7 @@ CASES: list[Bad] = [
         "words for a time",
         "words.csv",
         _csv(sent_at="kemarin sore"),
-        [("row 3", "sent_at", "sent_at 'kemarin sore' is not a date and time: " + WRITE_TIME)],
+        [("row 2", "sent_at", "sent_at 'kemarin sore' is not a date and time: " + WRITE_TIME)],
     ),
     Bad(
         "a number for a time",
@@ -350,19 +356,19 @@ CASES: list[Bad] = [
         "id of 303 characters",
         "longid.csv",
         _csv(transcript_id="T" * 303),
-        [("row 3", "transcript_id", LONG.format(label="transcript_id", length=303, most=100))],
+        [("row 2", "transcript_id", LONG.format(label="transcript_id", length=303, most=100))],
     ),
     Bad(
         "name of 5,000 characters",
         "longname.csv",
         _csv(cso_name="R" * 5000),
-        [("row 3", "cso_name", LONG.format(label="cso_name", length="5,000", most=200))],
+        [("row 2", "cso_name", LONG.format(label="cso_name", length="5,000", most=200))],
     ),
     Bad(
         "category of 1,000 characters",
         "longcat.csv",
         _csv(category="C" * 1000),
-        [("row 3", "category", LONG.format(label="category", length="1,000", most=100))],
+        [("row 2", "category", LONG.format(label="category", length="1,000", most=100))],
     ),
     Bad(
         "CSO id of 33 characters",
@@ -382,7 +388,7 @@ CASES: list[Bad] = [
         _csv(text="x" * 20_001),
         [
             (
-                "row 3",
+                "row 2",
                 "text",
                 "text is 20,001 characters long; the limit is 20,000 (PLN123_UPLOAD_MAX_MESSAGE_CHARS): shorten it or split the message",
             )
@@ -392,7 +398,7 @@ CASES: list[Bad] = [
     Bad(
         "conflicting channel",
         "channels.csv",
-        _csv(channel="email"),
+        _csv_second(channel="email"),
         [
             (
                 "row 3",
@@ -404,7 +410,7 @@ CASES: list[Bad] = [
     Bad(
         "conflicting CSO",
         "csos.csv",
-        _csv(cso_name="Budi Santoso"),
+        _csv_second(cso_name="Budi Santoso"),
         [
             (
                 "row 3",
@@ -416,7 +422,7 @@ CASES: list[Bad] = [
     Bad(
         "conflicting CSO id",
         "csoids.csv",
-        _csv(cso_id="CSO-999"),
+        _csv_second(cso_id="CSO-999"),
         [
             (
                 "row 3",
@@ -454,7 +460,7 @@ CASES: list[Bad] = [
         "first_contact maybe",
         "maybe.csv",
         _csv(first_contact="maybe"),
-        [("row 3", "first_contact", "first_contact 'maybe' is not true or false; " + WRITE_BOOL)],
+        [("row 2", "first_contact", "first_contact 'maybe' is not true or false; " + WRITE_BOOL)],
     ),
     Bad(
         "first_contact 2",
