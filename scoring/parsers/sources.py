@@ -45,10 +45,35 @@ SHARED_STRINGS_LIMIT = 64 * 1024 * 1024
 # --------------------------------------------------------------------------- text lines
 
 
-def text_lines(ctx: Context, fh: IO[bytes], hint: str) -> Iterator[str]:
+def _lines(fh: IO[bytes], longest: int | None) -> Iterator[bytes]:
+    """The file's lines; with ``longest``, a line longer than that is cut into pieces of
+    that many bytes, so one line without an end is never read whole."""
+    if longest is None:
+        yield from fh
+        return
+    while line := fh.readline(longest):
+        if len(line) == longest and not line.endswith(b"\n"):
+            line += _rest_of_character(line, fh)
+        yield line
+
+
+def _rest_of_character(piece: bytes, fh: IO[bytes]) -> bytes:
+    """The bytes that complete a UTF-8 character cut at the end of ``piece``."""
+    for back in range(1, min(4, len(piece)) + 1):
+        byte = piece[-back]
+        if byte & 0xC0 == 0x80:  # a continuation byte: the lead is further back
+            continue
+        need = 2 if 0xC0 <= byte < 0xE0 else 3 if 0xE0 <= byte < 0xF0 else 4 if byte >= 0xF0 else 1
+        return fh.read(need - back) if need > back else b""
+    return b""
+
+
+def text_lines(ctx: Context, fh: IO[bytes], hint: str, longest: int | None = None) -> Iterator[str]:
     """The file's lines decoded as UTF-8 (a leading byte-order mark dropped), each with
-    its line ending; stops at the first byte that is not UTF-8, saying where."""
-    for number, raw in enumerate(fh, start=1):
+    its line ending; stops at the first byte that is not UTF-8, saying where. A line
+    longer than ``longest`` bytes comes in pieces (the CSV reader then finds its cell
+    too long)."""
+    for number, raw in enumerate(_lines(fh, longest), start=1):
         if number == 1 and raw.startswith(BOM):
             raw = raw[len(BOM) :]
         elif number == 1 and raw.startswith(UTF16_BOMS):
@@ -370,7 +395,10 @@ def _csv_records(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[int, list[Any]]]
     wanted = 2 * ctx.limits.message_chars + 1024
     if wanted > csv.field_size_limit():
         csv.field_size_limit(wanted)
-    reader = csv.reader(text_lines(ctx, fh, 'save it as "CSV UTF-8"'))
+    # Lines are read in pieces of at most a few cells' worth, so a quote never closed
+    # is found by the csv module's field limit without the rest of the file in memory.
+    longest = 4 * csv.field_size_limit()
+    reader = csv.reader(text_lines(ctx, fh, 'save it as "CSV UTF-8"', longest))
     # Row numbers count records, as a spreadsheet does, so a quoted text with line
     # breaks stays one row.
     number = 1
@@ -387,6 +415,34 @@ def _csv_records(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[int, list[Any]]]
         else:
             text = _('check the quotes (") on this row, or save the sheet again as "CSV UTF-8"')
         ctx.fatal(f"row {number}", _("the CSV cannot be read from here: %(problem)s") % {"problem": text})
+
+
+def archive_file(fh: IO[bytes]) -> zipfile.ZipFile:
+    fh.seek(0)
+    return zipfile.ZipFile(fh)
+
+
+def _longest_text_run(archive: zipfile.ZipFile, name: str) -> int | None:
+    """The longest stretch of a member's XML between two tags, read streaming (None if
+    it cannot be unpacked): openpyxl keeps such a stretch whole in memory, and a sheet of
+    300 MB of blanks took 380 MB."""
+    longest = run = 0
+    try:
+        with archive.open(name) as member:
+            while block := member.read(1 << 20):
+                first = block.find(b"<")
+                if first < 0:
+                    run += len(block)
+                    longest = max(longest, run)
+                    continue
+                longest = max(longest, run + first)
+                # stretches inside one block are shorter than a block, far under the limit
+                run = len(block) - block.rfind(b"<") - 1
+        return max(longest, run)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+        return None
+    finally:
+        archive.close()
 
 
 def _xlsx_records(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[int, tuple[Any, ...]]]:
@@ -420,6 +476,24 @@ def _xlsx_records(ctx: Context, fh: IO[bytes]) -> Iterator[tuple[int, tuple[Any,
             'save the sheet as "CSV UTF-8" and upload that',
         )
         return
+    longest_text = 8 * limits.message_chars + 4096  # bytes of one cell's text as XML, escaped
+    for member in members:
+        name = member.filename.lower()
+        if name.endswith(".xml") and ("worksheets/" in name or "sharedstrings" in name):
+            run = _longest_text_run(archive_file(fh), member.filename)
+            if run is None:
+                ctx.fatal(ctx.filename, cannot_open)
+                return
+            if run > longest_text:
+                ctx.fatal(
+                    ctx.filename,
+                    _(
+                        "the workbook holds a text or blank stretch of %(mb)s MB, far longer than a message may be; "
+                        'save the sheet as "CSV UTF-8" and upload that'
+                    )
+                    % {"mb": f"{run / 2**20:,.1f}"},
+                )
+                return
     fh.seek(0)
     try:
         import openpyxl
