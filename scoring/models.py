@@ -190,6 +190,22 @@ class Score(models.Model):
     flags = models.JSONField(default=list, blank=True)
     local_time = models.DateTimeField(null=True, blank=True, help_text="The deciding instant (rule S3).")
     zone_label = models.CharField(max_length=64, blank=True)
+    # What the dashboard groups and filters by, copied from the transcript when the score
+    # is written (its content and these fields change only by an upload that scores it
+    # again), so the grouped counts read the score table alone, from its indexes.
+    channel = models.ForeignKey(
+        Channel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        help_text="The transcript's channel when this score was made.",
+    )
+    cso_name = models.CharField("CSO name", max_length=200, blank=True)
+    started_on = models.DateField(
+        null=True, blank=True, help_text="The day the transcript started, in the site's time zone."
+    )
     scorer_version = models.CharField(max_length=32)
     content_hash = models.CharField(
         max_length=64, blank=True, help_text="The transcript content this score judged (it may be uploaded again)."
@@ -213,6 +229,10 @@ class Score(models.Model):
             # The dashboard's filters and groups on current scores.
             models.Index(fields=["is_current", "directive"], name="score_current_directive"),
             models.Index(fields=["is_current", "zone_label"], name="score_current_zone"),
+            # Grouped counts of current scores read from the index alone (result last).
+            models.Index(fields=["is_current", "started_on", "channel", "zone_label", "result"], name="score_dash_day"),
+            models.Index(fields=["is_current", "cso_name", "result"], name="score_dash_cso"),
+            models.Index(fields=["is_current", "channel", "started_on"], name="score_dash_channel"),
         ]
         permissions = [("override_score", "Can override a score with a written justification")]
 
