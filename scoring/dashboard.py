@@ -15,11 +15,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from policy.models import Channel, Directive
 from scoring.choices import Result
-from scoring.models import Score, ScoreOverride
+from scoring.models import ReasonTally, Score, ScoreOverride, ScoreTally
 
 TOP_REASONS = 10
 TOP_CSOS = 25
@@ -51,21 +51,26 @@ class DashboardFilter:
             params["zone_label"] = self.zone
         return params
 
-    def apply(self, queryset: QuerySet[Score]) -> QuerySet[Score]:
-        """The same filter on a queryset, the way the changelist applies those parameters."""
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        """The same filter on a queryset, the way the changelist applies those parameters:
+        on scores, or on the dashboard's tallies, which have the same columns."""
+        return queryset.filter(**self.lookups())
+
+    def lookups(self) -> dict:
         # On the score's own copies of the transcript's day and channel (written with the
         # score), which hold what the changelist's transcript filters read.
+        lookups: dict = {}
         if self.start:
-            queryset = queryset.filter(started_on__gte=self.start)
+            lookups["started_on__gte"] = self.start
         if self.end:
-            queryset = queryset.filter(started_on__lte=self.end)
+            lookups["started_on__lte"] = self.end
         if self.directive:
-            queryset = queryset.filter(directive=self.directive)
+            lookups["directive_id"] = self.directive.pk
         if self.channel:
-            queryset = queryset.filter(channel=self.channel)
+            lookups["channel_id"] = self.channel.pk
         if self.zone:
-            queryset = queryset.filter(zone_label="" if self.zone == NO_ZONE else self.zone)
-        return queryset
+            lookups["zone_label"] = "" if self.zone == NO_ZONE else self.zone
+        return lookups
 
 
 @dataclass
@@ -129,7 +134,6 @@ def dashboard_scores(flt: DashboardFilter) -> QuerySet[Score]:
 
 
 _BUCKET = {Result.YES: "yes", Result.NO: "no", Result.NA: "na"}
-_AUTOMATIC = {bucket: Count("pk", filter=Q(result=value)) for value, bucket in _BUCKET.items()}
 
 # The groups the dashboard shows, as columns of the score row itself (copied from the
 # transcript when the score is written), so no count joins another table.
@@ -138,38 +142,37 @@ _GROUPS = {"channel": "channel_id", "cso": "cso_name", "day": "started_on", "zon
 
 
 def _overridden(queryset: QuerySet[Score]) -> QuerySet[Score]:
-    return queryset.filter(Exists(ScoreOverride.objects.filter(score=OuterRef("pk"))))
+    # Driven from the overrides (few) to their scores by primary key, not a probe of the
+    # overrides for every score selected.
+    return queryset.filter(pk__in=ScoreOverride.objects.values("score_id"))
 
 
 def _counts() -> dict:
     return defaultdict(lambda: {"yes": 0, "no": 0, "na": 0})
 
 
-def _final_counts(queryset: QuerySet[Score]) -> tuple[dict, dict[str, dict], dict[str, int], list]:
+def _final_counts(flt: DashboardFilter) -> tuple[dict, dict[str, dict], dict[str, int], list]:
     """The final results of the selected scores: in all, per group (channel id, CSO, day,
     zone), the NO per reason, and the overrides' moves (automatic, final, count).
 
-    The final result is the automatic one except where QA overrode it. Counting ``final``
-    row by row costs a subquery per score; instead the automatic results are counted in
-    plain aggregates of the score table (read from its indexes) and then corrected by the
-    overridden scores alone, the only ones whose final result may differ (few: QA writes
-    each by hand). Channel, day and zone come from one aggregate over their combinations
-    (a few thousand rows however many scores), the CSOs and the reasons from one each,
-    the corrections of every figure from one query."""
+    The final result is the automatic one except where QA overrode it. The automatic
+    results are added up from the tallies the scoring service keeps per group (a few
+    thousand rows however many scores), then corrected by the overridden scores alone,
+    the only ones whose final result may differ (few: QA writes each by hand), in one
+    query on the scores' own copies of the groups."""
     total, reasons = _counts()[None], defaultdict(int)
     groups = {name: _counts() for name in _GROUPS}
-    for row in queryset.order_by().values(*_CUBE).annotate(**_AUTOMATIC):
+    tallies = flt.apply(ScoreTally.objects.filter(count__gt=0)).order_by()
+    for row in tallies.values(*_CUBE, "result").annotate(n=Sum("count")):
         for name in ("channel", "day", "zone"):
-            bucket = groups[name][row[_GROUPS[name]]]
-            for key in _BUCKET.values():
-                bucket[key] += row[key]
-    for row in queryset.order_by().values("cso_name").annotate(**_AUTOMATIC):
-        groups["cso"][row["cso_name"]].update({key: row[key] for key in _BUCKET.values()})
-    for key in _BUCKET.values():
-        total[key] = sum(bucket[key] for bucket in groups["zone"].values())
-    for row in queryset.filter(result=Result.NO).order_by().values("reason").annotate(n=Count("pk")):
+            groups[name][row[_GROUPS[name]]][_BUCKET[row["result"]]] += row["n"]
+        total[_BUCKET[row["result"]]] += row["n"]
+    for row in tallies.values("cso_name", "result").annotate(n=Sum("count")):
+        groups["cso"][row["cso_name"]][_BUCKET[row["result"]]] += row["n"]
+    for row in flt.apply(ReasonTally.objects.filter(count__gt=0)).order_by().values("reason").annotate(n=Sum("count")):
         reasons[row["reason"]] = row["n"]
 
+    queryset = dashboard_scores(flt)
     moves: dict[tuple[str, str], int] = defaultdict(int)
     corrections = (
         _overridden(queryset)
@@ -218,7 +221,7 @@ def _param(param: str, value) -> dict[str, str]:
 def compliance_dashboard(flt: DashboardFilter) -> Dashboard:
     scores = dashboard_scores(flt)
     base = flt.params()
-    counts, groups, reason_counts, moves = _final_counts(scores)
+    counts, groups, reason_counts, moves = _final_counts(flt)
     total = Tally("all", params=base, **counts)
 
     # The changelist filters channels by id; the dashboard shows their codes.

@@ -229,10 +229,6 @@ class Score(models.Model):
             # The dashboard's filters and groups on current scores.
             models.Index(fields=["is_current", "directive"], name="score_current_directive"),
             models.Index(fields=["is_current", "zone_label"], name="score_current_zone"),
-            # Grouped counts of current scores read from the index alone (result last).
-            models.Index(fields=["is_current", "started_on", "channel", "zone_label", "result"], name="score_dash_day"),
-            models.Index(fields=["is_current", "cso_name", "result"], name="score_dash_cso"),
-            models.Index(fields=["is_current", "channel", "started_on"], name="score_dash_channel"),
         ]
         permissions = [("override_score", "Can override a score with a written justification")]
 
@@ -287,3 +283,46 @@ class ScoreOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score} -> {self.result}"
+
+
+class ScoreTally(models.Model):
+    """How many current scores share one group of what the dashboard filters and groups
+    by (directive, channel, day, zone, CSO) and one automatic result. Kept by the
+    service that writes scores (``scoring.services.tallies``), in the transaction that
+    supersedes and inserts them, so the dashboard adds up thousands of tallies rather
+    than counting a million scores. Overrides are not in it: the dashboard corrects these
+    automatic counts by the overridden scores alone."""
+
+    key = models.CharField(max_length=64, unique=True, help_text="A digest of the group, for the upsert.")
+    directive_id = models.IntegerField(null=True, blank=True)
+    channel_id = models.IntegerField(null=True, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    zone_label = models.CharField(max_length=64, blank=True)
+    cso_name = models.CharField(max_length=200, blank=True)
+    result = models.CharField(max_length=4, choices=Result.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "score tally"
+
+    def __str__(self) -> str:
+        return f"{self.cso_name} {self.started_on} {self.result}: {self.count}"
+
+
+class ReasonTally(models.Model):
+    """How many current automatic NO share one reason in one group of the dashboard's
+    filters (directive, channel, day, zone); kept with :class:`ScoreTally`."""
+
+    key = models.CharField(max_length=64, unique=True, help_text="A digest of the group, for the upsert.")
+    directive_id = models.IntegerField(null=True, blank=True)
+    channel_id = models.IntegerField(null=True, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    zone_label = models.CharField(max_length=64, blank=True)
+    reason = models.TextField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "reason tally"
+
+    def __str__(self) -> str:
+        return f"{self.reason[:40]}: {self.count}"

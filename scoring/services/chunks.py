@@ -34,6 +34,7 @@ from scoring.selectors import chunk_transcript_inputs
 from scoring.services.bulk import rows_insert
 from scoring.services.lease import lease_kept
 from scoring.services.overrides import score_overrides_carry, score_overrides_in_force
+from scoring.services.tallies import GROUP, score_groups, tallies_move
 
 logger = logging.getLogger(__name__)
 
@@ -126,11 +127,15 @@ def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> b
         keep = set(ids)
         new_rows = [row for row in new_rows if row[0] in keep]
         carried = score_overrides_in_force(transcript_ids=ids)
-        Score.objects.filter(is_current=True, transcript_id__in=ids).update(is_current=False)
+        superseded = Score.objects.filter(is_current=True, transcript_id__in=ids)
+        removed = score_groups(superseded)
+        superseded.update(is_current=False)
+        rows = [(*row, *locked[row[0]][1], now, True, batch_id, chunk_id) for row in new_rows]
+        tallies_move(removed=removed, added=(_group(row) for row in rows))
         rows_insert(
             Score,
             _SCORE_FIELDS,
-            [(*row, *locked[row[0]][1], now, True, batch_id, chunk_id) for row in new_rows],
+            rows,
         )
         score_overrides_carry(in_force=carried, chunk_id=chunk_id)
         scored = len({row[0] for row in new_rows}) + (len(judged) - len(ids))
@@ -173,6 +178,13 @@ _SCORE_FIELDS = (
     "batch_id",
     "chunk_id",
 )
+
+
+_GROUP_AT = [_SCORE_FIELDS.index(name) for name in GROUP]
+
+
+def _group(row: tuple) -> tuple:
+    return tuple(row[at] for at in _GROUP_AT)
 
 
 def dashboard_columns(channel_id: int, cso_name: str, started_at: dt.datetime | None) -> tuple:

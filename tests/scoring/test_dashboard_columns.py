@@ -13,7 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from policy.models import Channel
 from scoring.dashboard import DashboardFilter, compliance_dashboard
-from scoring.models import Score, ScoringChunk
+from scoring.models import ReasonTally, Score, ScoreTally, ScoringChunk
 from scoring.services.chunks import batch_score_inline, chunk_run
 from scoring.services.ingest import batch_ingest, batch_rescore
 from scoring.services.overrides import score_override
@@ -65,6 +65,9 @@ def test_a_worker_scoring_a_chunk_files_the_score_under_its_day_zone_channel_and
     board = compliance_dashboard(DashboardFilter())
     assert sum(where(board, day="2023-10-10", zone="WITA", channel="live_chat", cso="Sari Dewi")) == 1
     assert_export_agrees(client, board)
+    board = compliance_dashboard(DashboardFilter())
+    assert sum(where(board, day="2023-10-10", zone="WITA", channel="live_chat", cso="Sari Dewi")) == 1
+    assert_export_agrees(client, board)
 
 
 def test_inline_scoring_an_override_and_a_rescore_keep_the_dashboard_right(client, seeded, user):
@@ -108,10 +111,13 @@ def test_an_upload_that_changes_the_transcript_moves_its_score_to_the_new_day_an
     assert_export_agrees(client, board)
 
 
-def test_the_migration_fills_the_columns_of_scores_written_before_it(seeded, user):
-    """Scores stored before the columns existed get them from their transcript."""
+def test_the_migration_fills_the_columns_and_tallies_of_scores_written_before_it(client, seeded, user):
+    """Scores stored before the columns existed get them from their transcript, and
+    the dashboard's tallies count them."""
     upload_and_score(jsonl(line("LC-3", cso_name="Sari Dewi", timezone="WITA", messages=LATE)), user)
     Score.objects.update(channel=None, cso_name="", started_on=None)
+    ScoreTally.objects.all().delete()
+    ReasonTally.objects.all().delete()
     executor = MigrationExecutor(connection)
     migration = executor.loader.get_migration("scoring", "0005_score_dashboard_columns_dash")
     fill = migration.operations[-1]
@@ -119,3 +125,6 @@ def test_the_migration_fills_the_columns_of_scores_written_before_it(seeded, use
     fill.code(state.apps, connection.schema_editor())
     score = Score.objects.current().get()
     assert (score.channel.code, score.cso_name, score.started_on) == ("live_chat", "Sari Dewi", dt.date(2023, 10, 10))
+    board = compliance_dashboard(DashboardFilter())
+    assert sum(where(board, day="2023-10-10", zone="WITA", channel="live_chat", cso="Sari Dewi")) == 1
+    assert_export_agrees(client, board)
