@@ -106,6 +106,7 @@ REASONS = (
 def _fill(n_scores: int) -> dict:
     import datetime as dt
     import random
+    from collections import Counter
 
     from django.contrib.auth.models import Group
     from django.db import connection
@@ -117,6 +118,7 @@ def _fill(n_scores: int) -> dict:
     from scoring.models import Score, ScoreOverride, Transcript
     from scoring.services.bulk import rows_insert
     from scoring.services.chunks import dashboard_columns
+    from scoring.services.tallies import GROUP, tallies_move
 
     sop_seed(user=system_user())
     from django.contrib.auth import get_user_model
@@ -198,6 +200,9 @@ def _fill(n_scores: int) -> dict:
         "cso_name",
         "started_on",
     )
+    # The dashboard's tallies, as the scoring service keeps them: the current scores' groups.
+    at, current_at = [score_fields.index(name) for name in GROUP], score_fields.index("is_current")
+    tallies_move(removed=Counter(), added=(tuple(row[i] for i in at) for row in scores if row[current_at]))
     # The superseded scores first (the same transcripts' first parameters), then the current.
     for first in range(0, len(scores), 100_000):
         rows_insert(Score, score_fields, scores[first : first + 100_000])
