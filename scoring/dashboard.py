@@ -276,9 +276,9 @@ def compliance_dashboard(flt: DashboardFilter) -> Dashboard:
 
 
 def zone_labels() -> list[str]:
-    """The zones current scores were decided in (WIB, WITA, WIT...)."""
+    """The zones current scores were decided in (WIB, WITA, WIT...), from the tallies."""
     return list(
-        Score.objects.current()
+        ScoreTally.objects.filter(count__gt=0)
         .exclude(zone_label="")
         .order_by("zone_label")
         .values_list("zone_label", flat=True)
