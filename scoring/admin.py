@@ -264,6 +264,7 @@ class UploadBatchAdmin(ReadOnlyAdmin):
                 "upload/problems/<str:token>/", wrap(self.upload_errors_view), name="scoring_uploadbatch_upload_errors"
             ),
             path("<path:object_id>/progress/", wrap(self.progress_view), name="scoring_uploadbatch_progress"),
+            path("<path:object_id>/problems/", wrap(self.problems_view), name="scoring_uploadbatch_problems"),
             path("<path:object_id>/rescore/", wrap(self.rescore_view), name="scoring_uploadbatch_rescore"),
             path("<path:object_id>/resume/", wrap(self.resume_view), name="scoring_uploadbatch_resume"),
             path(
@@ -289,6 +290,9 @@ class UploadBatchAdmin(ReadOnlyAdmin):
 
     def detail_view(self, request, object_id):
         return views.batch_detail(request, model_admin=self, object_id=object_id)
+
+    def problems_view(self, request, object_id):
+        return views.batch_problems_download(request, model_admin=self, object_id=object_id)
 
     def progress_view(self, request, object_id):
         return views.batch_progress(request, model_admin=self, object_id=object_id)

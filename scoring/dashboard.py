@@ -15,12 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db import connection, transaction
+from django.db.models import Count, QuerySet, Sum
 
 from policy.models import Channel, Directive
 from scoring.choices import Result
-from scoring.models import Score, ScoreOverride
+from scoring.models import ReasonTally, Score, ScoreOverride, ScoreTally
 
 TOP_REASONS = 10
 TOP_CSOS = 25
@@ -52,19 +52,26 @@ class DashboardFilter:
             params["zone_label"] = self.zone
         return params
 
-    def apply(self, queryset: QuerySet[Score]) -> QuerySet[Score]:
-        """The same filter on a queryset, the way the changelist applies those parameters."""
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        """The same filter on a queryset, the way the changelist applies those parameters:
+        on scores, or on the dashboard's tallies, which have the same columns."""
+        return queryset.filter(**self.lookups())
+
+    def lookups(self) -> dict:
+        # On the score's own copies of the transcript's day and channel (written with the
+        # score), which hold what the changelist's transcript filters read.
+        lookups: dict = {}
         if self.start:
-            queryset = queryset.filter(transcript__started_at__date__gte=self.start)
+            lookups["started_on__gte"] = self.start
         if self.end:
-            queryset = queryset.filter(transcript__started_at__date__lte=self.end)
+            lookups["started_on__lte"] = self.end
         if self.directive:
-            queryset = queryset.filter(directive=self.directive)
+            lookups["directive_id"] = self.directive.pk
         if self.channel:
-            queryset = queryset.filter(transcript__channel=self.channel)
+            lookups["channel_id"] = self.channel.pk
         if self.zone:
-            queryset = queryset.filter(zone_label="" if self.zone == NO_ZONE else self.zone)
-        return queryset
+            lookups["zone_label"] = "" if self.zone == NO_ZONE else self.zone
+        return lookups
 
 
 @dataclass
@@ -129,41 +136,69 @@ def dashboard_scores(flt: DashboardFilter) -> QuerySet[Score]:
 
 _BUCKET = {Result.YES: "yes", Result.NO: "no", Result.NA: "na"}
 
+# The groups the dashboard shows, as columns of the score row itself (copied from the
+# transcript when the score is written), so no count joins another table.
+_CUBE = ("started_on", "channel_id", "zone_label")
+_GROUPS = {"channel": "channel_id", "cso": "cso_name", "day": "started_on", "zone": "zone_label"}
+
 
 def _overridden(queryset: QuerySet[Score]) -> QuerySet[Score]:
-    return queryset.filter(Exists(ScoreOverride.objects.filter(score=OuterRef("pk"))))
+    # Driven from the overrides (few) to their scores by primary key, not a probe of the
+    # overrides for every score selected.
+    return queryset.filter(pk__in=ScoreOverride.objects.values("score_id"))
 
 
-def _final_counts(queryset: QuerySet[Score], key: str | None, *, counted: QuerySet[Score] | None = None) -> dict:
-    """Final results per value of ``key`` (one group when None): {value: {yes, no, na}}.
-
-    The final result is the automatic one except where QA overrode it. Counting ``final``
-    row by row costs a subquery per score; instead the automatic results are counted in
-    one plain aggregate (indexed, no subquery) and then corrected by the overridden scores
-    alone, the only ones whose final result may differ (few: QA writes each by hand)."""
-    counts: dict = defaultdict(lambda: {"yes": 0, "no": 0, "na": 0})
-    # ``counted``: a part of ``queryset`` that holds every automatic result wanted (the NO
-    # for the reasons); the corrections still come from all overridden scores.
-    counted = queryset if counted is None else counted
-    automatic = {bucket: Count("pk", filter=Q(result=value)) for value, bucket in _BUCKET.items()}
-    if key is None:
-        counts[None].update(counted.order_by().aggregate(**automatic))
-        corrections = _overridden(queryset).with_final_result().values("result", "final")
-    else:
-        for row in counted.order_by().values(key).annotate(**automatic):
-            counts[row[key]].update({bucket: row[bucket] for bucket in _BUCKET.values()})
-        corrections = _overridden(queryset).with_final_result().values(key, "result", "final")
-    for row in corrections.annotate(n=Count("pk")).order_by():
-        if row["result"] != row["final"]:
-            value = row[key] if key is not None else None
-            counts[value][_BUCKET[row["result"]]] -= row["n"]
-            counts[value][_BUCKET[row["final"]]] += row["n"]
-    return counts
+def _counts() -> dict:
+    return defaultdict(lambda: {"yes": 0, "no": 0, "na": 0})
 
 
-def _tallies(queryset, key: str, base: dict[str, str], param: str, *, label=str, sort=None):
+def _final_counts(flt: DashboardFilter) -> tuple[dict, dict[str, dict], dict[str, int], list]:
+    """The final results of the selected scores: in all, per group (channel id, CSO, day,
+    zone), the NO per reason, and the overrides' moves (automatic, final, count).
+
+    The final result is the automatic one except where QA overrode it. The automatic
+    results are added up from the tallies the scoring service keeps per group (a few
+    thousand rows however many scores), then corrected by the overridden scores alone,
+    the only ones whose final result may differ (few: QA writes each by hand), in one
+    query on the scores' own copies of the groups."""
+    total, reasons = _counts()[None], defaultdict(int)
+    groups = {name: _counts() for name in _GROUPS}
+    tallies = flt.apply(ScoreTally.objects.filter(count__gt=0)).order_by()
+    for row in tallies.values(*_CUBE, "result").annotate(n=Sum("count")):
+        for name in ("channel", "day", "zone"):
+            groups[name][row[_GROUPS[name]]][_BUCKET[row["result"]]] += row["n"]
+        total[_BUCKET[row["result"]]] += row["n"]
+    for row in tallies.values("cso_name", "result").annotate(n=Sum("count")):
+        groups["cso"][row["cso_name"]][_BUCKET[row["result"]]] += row["n"]
+    for row in flt.apply(ReasonTally.objects.filter(count__gt=0)).order_by().values("reason").annotate(n=Sum("count")):
+        reasons[row["reason"]] = row["n"]
+
+    queryset = dashboard_scores(flt)
+    moves: dict[tuple[str, str], int] = defaultdict(int)
+    corrections = (
+        _overridden(queryset)
+        .with_final_result()
+        .order_by()
+        .values(*_GROUPS.values(), "reason", "result", "final")
+        .annotate(n=Count("pk"))
+    )
+    for row in corrections:
+        automatic, final, n = row["result"], row["final"], row["n"]
+        moves[automatic, final] += n
+        if automatic == final:
+            continue
+        for bucket in (total, *(groups[name][row[column]] for name, column in _GROUPS.items())):
+            bucket[_BUCKET[automatic]] -= n
+            bucket[_BUCKET[final]] += n
+        if Result.NO in (automatic, final):
+            reasons[row["reason"]] += n if final == Result.NO else -n
+    ordered = sorted(moves.items(), key=lambda item: (-item[1], item[0]))
+    return total, groups, reasons, [(automatic, final, n) for (automatic, final), n in ordered]
+
+
+def _tallies(counts: dict, base: dict[str, str], param: str, *, label=str, sort=None):
     tallies = []
-    for value, bucket in _final_counts(queryset, key).items():
+    for value, bucket in counts.items():
         shown = "" if value is None else value
         tallies.append(Tally(label=label(shown), params={**base, **_param(param, shown)}, **bucket))
     # By label (ISO days sort by date), the empty group (no zone, no day) last.
@@ -185,49 +220,53 @@ def _param(param: str, value) -> dict[str, str]:
 
 
 def compliance_dashboard(flt: DashboardFilter) -> Dashboard:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # These few short aggregates cost more to JIT-compile (~0.1 s each on a
+            # million scores) than to run; for this transaction only.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        return _compliance_dashboard(flt)
+
+
+def _compliance_dashboard(flt: DashboardFilter) -> Dashboard:
     scores = dashboard_scores(flt)
     base = flt.params()
-    total = Tally("all", params=base, **_final_counts(scores, None)[None])
+    counts, groups, reason_counts, moves = _final_counts(flt)
+    total = Tally("all", params=base, **counts)
 
-    by_channel = _tallies(scores, "transcript__channel__code", base, "transcript__channel__id__exact")
-    # The changelist filters channels by id: map each code to its id.
-    ids = dict(Channel.objects.values_list("code", "pk"))
+    # The changelist filters channels by id; the dashboard shows their codes.
+    codes = dict(Channel.objects.values_list("pk", "code"))
+    by_channel = _tallies(
+        {codes.get(pk, "") if pk is not None else None: bucket for pk, bucket in groups["channel"].items()},
+        base,
+        "transcript__channel__id__exact",
+    )
+    ids = {code: pk for pk, code in codes.items()}
     for tally in by_channel:
         tally.params["transcript__channel__id__exact"] = str(ids.get(tally.label, ""))
 
     all_csos = _tallies(
-        scores,
-        "transcript__cso_name",
+        groups["cso"],
         base,
         "cso",
         sort=lambda t: (-t.no, t.label),  # the CSOs with most NO first: who needs coaching
     )
     by_day = _tallies(
-        scores.annotate(day=TruncDate("transcript__started_at")),
-        "day",
+        groups["day"],
         base,
         "transcript__started_at__date",
         label=lambda day: day.isoformat() if day else "-",
     )
-    by_zone = _tallies(scores, "zone_label", base, "zone_label", label=lambda z: z or "-")
+    by_zone = _tallies(groups["zone"], base, "zone_label", label=lambda z: z or "-")
 
-    # Only the automatic NO are grouped by their reason's text (then corrected by the overrides).
-    reason_counts = {
-        reason: bucket["no"]
-        for reason, bucket in _final_counts(scores, "reason", counted=scores.filter(result=Result.NO)).items()
-    }
     top = sorted(((n, reason) for reason, n in reason_counts.items() if n > 0), key=lambda p: (-p[0], p[1]))
     reasons = [
         (reason, n, urlencode({**base, "final": Result.NO, "reason": reason})) for n, reason in top[:TOP_REASONS]
     ]
 
-    overridden = _overridden(scores).with_final_result()
-    moves = [
-        (row["result"], row["final"], row["n"])
-        for row in overridden.values("result", "final").annotate(n=Count("pk")).order_by("-n", "result", "final")
-    ]
     recent = list(
-        ScoreOverride.objects.filter(score__in=overridden.values("pk"))
+        ScoreOverride.objects.filter(score__in=_overridden(scores).values("pk"))
         .select_related("score__transcript", "score__parameter", "created_by")
         .newest_first()[:RECENT_OVERRIDES]
     )
@@ -248,9 +287,9 @@ def compliance_dashboard(flt: DashboardFilter) -> Dashboard:
 
 
 def zone_labels() -> list[str]:
-    """The zones current scores were decided in (WIB, WITA, WIT...)."""
+    """The zones current scores were decided in (WIB, WITA, WIT...), from the tallies."""
     return list(
-        Score.objects.current()
+        ScoreTally.objects.filter(count__gt=0)
         .exclude(zone_label="")
         .order_by("zone_label")
         .values_list("zone_label", flat=True)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from policy.models import Directive, GreetingTemplate
-from scoring import selectors
+from scoring import explain, selectors
 from scoring.models import Score
 
 
@@ -54,6 +54,7 @@ def evidence_context(score: Score) -> dict:
     local = timezone.localtime(score.local_time, selectors.zone_named(score.zone_label)) if score.local_time else None
     uploaded = transcript.last_batch
     return {
+        **explain.evidence_context(selectors.score_evidence(score)),
         "score": score,
         "transcript": transcript,
         "zone": transcript.timezone or str(zone),

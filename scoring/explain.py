@@ -77,3 +77,16 @@ def explained_reason(reason: str) -> list[dict]:
         }
         for clause in reason_clauses(reason)
     ]
+
+
+def evidence_context(evidence) -> dict:
+    """What ``_evidence_aligned.html`` shows of a score's evidence (``selectors.score_evidence``):
+    the alignment, one row per element with its kind and mark in words, and the legend."""
+    return {
+        "evidence": evidence,
+        "evidence_rows": [
+            {"piece": p, "kind": KIND_LABELS.get(p.kind, p.kind), "label": mark_label(p.mark, p.wrong)}
+            for p in (evidence.pieces if evidence else ())
+        ],
+        "legend": [{"mark": m, "wrong": w, "text": t} for m, w, t in LEGEND],
+    }

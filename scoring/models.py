@@ -275,6 +275,23 @@ class Score(models.Model):
         _("local time"), null=True, blank=True, help_text=_("The deciding instant (rule S3).")
     )
     zone_label = models.CharField(_("zone label"), max_length=64, blank=True)
+    # What the dashboard groups and filters by, copied from the transcript when the score
+    # is written (its content and these fields change only by an upload that scores it
+    # again), so the grouped counts read the score table alone, from its indexes.
+    channel = models.ForeignKey(
+        Channel,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("channel"),
+        help_text=_("The transcript's channel when this score was made."),
+    )
+    cso_name = models.CharField(_("CSO name"), max_length=200, blank=True)
+    started_on = models.DateField(
+        _("started on"), null=True, blank=True, help_text=_("The day the transcript started, in the site's time zone.")
+    )
     scorer_version = models.CharField(_("scorer version"), max_length=32)
     content_hash = models.CharField(
         _("content hash"),
@@ -371,3 +388,46 @@ class ScoreOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score} -> {self.result}"
+
+
+class ScoreTally(models.Model):
+    """How many current scores share one group of what the dashboard filters and groups
+    by (directive, channel, day, zone, CSO) and one automatic result. Kept by the
+    service that writes scores (``scoring.services.tallies``), in the transaction that
+    supersedes and inserts them, so the dashboard adds up thousands of tallies rather
+    than counting a million scores. Overrides are not in it: the dashboard corrects these
+    automatic counts by the overridden scores alone."""
+
+    key = models.CharField(max_length=64, unique=True, help_text="A digest of the group, for the upsert.")
+    directive_id = models.IntegerField(null=True, blank=True)
+    channel_id = models.IntegerField(null=True, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    zone_label = models.CharField(max_length=64, blank=True)
+    cso_name = models.CharField(max_length=200, blank=True)
+    result = models.CharField(max_length=4, choices=Result.choices)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "score tally"
+
+    def __str__(self) -> str:
+        return f"{self.cso_name} {self.started_on} {self.result}: {self.count}"
+
+
+class ReasonTally(models.Model):
+    """How many current automatic NO share one reason in one group of the dashboard's
+    filters (directive, channel, day, zone); kept with :class:`ScoreTally`."""
+
+    key = models.CharField(max_length=64, unique=True, help_text="A digest of the group, for the upsert.")
+    directive_id = models.IntegerField(null=True, blank=True)
+    channel_id = models.IntegerField(null=True, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    zone_label = models.CharField(max_length=64, blank=True)
+    reason = models.TextField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "reason tally"
+
+    def __str__(self) -> str:
+        return f"{self.reason[:40]}: {self.count}"

@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rules.resolver import PolicyError
@@ -29,7 +29,7 @@ from scoring.choices import BATCH_NOT_CUT, BatchStatus
 from scoring.forms import OverrideForm, UploadForm
 from scoring.models import Score, UploadBatch
 from scoring.services import chunks, ingest, overrides
-from scoring.types import UploadInvalid
+from scoring.types import RowError, UploadInvalid
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,8 @@ def batch_progress_data(batch: UploadBatch) -> dict:
         "rows_read": batch.rows_read,
         "message_count": batch.message_count,
         "row_error_count": batch.row_error_count,
-        "row_errors": batch.row_error_lines,
+        # The first problems only: the full list is the batch's CSV (issue 10).
+        "row_errors": batch.row_error_lines[: upload_errors.ERRORS_ON_PAGE],
     }
 
 
@@ -231,8 +232,33 @@ def batch_detail(request, *, model_admin, object_id):
         transcripts_url=admin_url("scoring_transcript_changelist", query=f"batch={batch.pk}"),
         scores_url=admin_url("scoring_score_changelist", query=f"batch={batch.pk}&current=all"),
         duplicate_url=batch_url(batch.duplicate_of) if batch.duplicate_of_id else "",
+        row_error_lines=batch.row_error_lines[: upload_errors.ERRORS_ON_PAGE],
+        row_errors_url=admin_url("scoring_uploadbatch_problems", batch.pk) if batch.row_errors else "",
     )
     return TemplateResponse(request, "admin/scoring/uploadbatch/detail.html", context)
+
+
+def batch_problems_download(request, *, model_admin, object_id):
+    """A rejected batch's problems as CSV (cells neutralised), for whoever may see the batch."""
+    batch, redirect = _object_or_redirect(request, model_admin, object_id)
+    if redirect:
+        return redirect
+    errors = [RowError(e["location"], e["column"], e["message"]) for e in batch.row_errors]
+    rest = batch.row_error_count - len(errors)
+    if rest > 0:
+        errors.append(
+            RowError(
+                "",
+                "",
+                _("... and %(count)s more problem(s), not kept: fix these and upload the file again to see them")
+                % {"count": f"{rest:,}"},
+            )
+        )
+    content = upload_errors.error_report_csv(filename=batch.original_name, errors=errors)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    stem = f"batch-{batch.pk}-problems"
+    response["Content-Disposition"] = f'attachment; filename="{export_filename("csv", stem=stem)}"'
+    return response
 
 
 def batch_progress(request, *, model_admin, object_id):
@@ -404,12 +430,7 @@ def score_detail(request, *, model_admin, object_id, override_form=None):
         model_admin,
         title=_("Score of %(transcript)s, parameter %(parameter)s")
         % {"transcript": transcript.external_id, "parameter": score.parameter.code},
-        evidence=evidence,
-        evidence_rows=[
-            {"piece": p, "kind": explain.KIND_LABELS.get(p.kind, p.kind), "label": explain.mark_label(p.mark, p.wrong)}
-            for p in (evidence.pieces if evidence else ())
-        ],
-        legend=[{"mark": m, "wrong": w, "text": t} for m, w, t in explain.LEGEND],
+        **explain.evidence_context(evidence),
         reason_clauses=explain.explained_reason(score.reason_shown),
         score=score,
         object=score,

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
+
 from rules.transcript import MessageIn, TranscriptIn
 from scoring.parsers import sources
 from scoring.parsers.fields import Context, Draft, FieldReader, Limits, as_text, kind, show
@@ -177,6 +179,13 @@ def _read_json_object(
         ctx.error(location, "", f"expected a transcript object, found {kind(obj)}")
         return None, 0
     fields = FieldReader(ctx, location, lambda name: name)
+    repeated = sources.repeated_key(obj)
+    if repeated is not None:
+        column, key = repeated
+        fields.fail(
+            column,
+            _("the key %(key)s appears twice in one object; keep one of them") % {"key": show(key)},
+        )
     id_key = "id" if "id" in obj or "transcript_id" not in obj else "transcript_id"
     external_id = fields.text(id_key, obj.get(id_key), required=True)
     if external_id and seen is not None:
@@ -188,7 +197,8 @@ def _read_json_object(
 
     messages_in: list[MessageIn] = []
     raw_messages = obj.get("messages")
-    count = len(raw_messages) if isinstance(raw_messages, list) else 0
+    # A JSON array's lists keep only their first items, counting the rest.
+    count = len(raw_messages) + getattr(raw_messages, "dropped", 0) if isinstance(raw_messages, list) else 0
     limit = ctx.limits.messages
     if raw_messages is None:
         fields.fail("messages", "messages is missing")
@@ -228,7 +238,7 @@ def _check_json(ctx: Context, fh: IO[bytes], array: bool, progress: Callable[[in
     rows = 0
     next_report = PROGRESS_EVERY
     for location, number, obj in sources.json_objects(ctx, fh, array):
-        _, count = _read_json_object(ctx, obj, location, number, seen, place)
+        _draft, count = _read_json_object(ctx, obj, location, number, seen, place)
         rows += max(count, 1)
         if rows > ctx.limits.rows:
             ctx.fatal(location, _too_many_rows(ctx.limits.rows, "messages"))
@@ -245,7 +255,7 @@ def _check_json(ctx: Context, fh: IO[bytes], array: bool, progress: Callable[[in
 def _json_drafts(ctx: Context, fh: IO[bytes], array: bool) -> Iterator[Draft]:
     place = "object" if array else "line"
     for location, number, obj in sources.json_objects(ctx, fh, array):
-        draft, _ = _read_json_object(ctx, obj, location, number, None, place)
+        draft, _count = _read_json_object(ctx, obj, location, number, None, place)
         if draft is not None:
             yield draft
 
@@ -392,7 +402,7 @@ def _grouped_on_disk(ctx: Context, fh: IO[bytes], suffix: str, first_rows: dict[
             )
             for first, group in itertools.groupby(rows, key=lambda r: r[0]):
                 draft: Draft | None = None
-                for _, packed, sent, raw, sender, body in group:
+                for _first, packed, sent, raw, sender, body in group:
                     if draft is None:
                         external_id, values = json.loads(packed)
                         draft = Draft(external_id, first, values)

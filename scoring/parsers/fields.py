@@ -6,9 +6,12 @@ its messages are read. Plain functions and small classes, no ORM, no I/O.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext as _
 
 from rules.resolver import resolve_zone
 from rules.transcript import MessageIn, TranscriptIn
@@ -21,6 +24,28 @@ TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
 # Problems kept to show; a file with more is still refused, with the count of the rest.
 MAX_LISTED_ERRORS = 1000
+# The longest value of each text field, as the models store them (ingest passes the
+# models' own max_length; these are the same, for the parsers used alone).
+FIELD_LENGTHS = {
+    "transcript_id": 100,
+    "platform": 50,
+    "category": 100,
+    "timezone": 64,
+    "cso_id": 32,
+    "cso_name": 200,
+    "sent_at": 64,
+}
+# Message times outside these dates are typing or export mistakes, and years such as
+# 0001 or 9999 cannot be converted between zones or stored (issue 10).
+FIRST_DATE = dt.date(2000, 1, 1)
+LAST_DATE = dt.date(2100, 12, 31)
+# Control characters break spreadsheets and terminals; lone surrogates (half of an emoji
+# pair, only possible through a JSON escape) cannot be stored. Tab, line feed and
+# carriage return are ordinary inside a message, nowhere else.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSAFE_IN_MESSAGE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+TIMESTAMP_EXAMPLE = "2023-09-10 14:05:00+07:00"
+TIMESTAMP_EXAMPLE_UTC = "2023-09-10T14:05:00Z"
 
 
 # --------------------------------------------------------------------------- state
@@ -36,6 +61,7 @@ class Limits:
     message_chars: int = 20_000  # per message text
     xlsx_uncompressed: int = 2 * 1024**3  # bytes of the workbook once unzipped
     xlsx_columns: int = 64  # columns read from a sheet; a declared dimension wider than this is refused
+    lengths: Mapping[str, int] = field(default_factory=lambda: dict(FIELD_LENGTHS))
 
 
 @dataclass
@@ -79,7 +105,9 @@ class Context:
 
     def error(self, location: str, column: str, message: str) -> None:
         if len(self.errors) < MAX_LISTED_ERRORS:
-            self.errors.append(RowError(location, column, message))
+            # A problem quotes what the file holds: never a character that cannot be
+            # stored or shown (PostgreSQL's JSON refuses NUL and lone surrogates).
+            self.errors.append(RowError(location, safe(column), safe(message)))
         else:
             self.unlisted += 1
 
@@ -96,21 +124,60 @@ class Context:
 # --------------------------------------------------------------------------- values
 
 
+def safe(text: str) -> str:
+    """``text`` with every control character and lone surrogate shown as U+FFFD."""
+    return _UNSAFE.sub("\ufffd", text)
+
+
 def show(value: object) -> str:
     """A value quoted for an error message, cut short when long."""
-    text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else str(value)
-    text = text.replace("\r", " ").replace("\n", " ")
+    try:
+        text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else str(value)
+    except ValueError:  # an integer too long to write out
+        text = _("a number too long to show")
+    text = safe(text.replace("\r", " ").replace("\n", " "))
     if len(text) > 60:
         text = text[:57] + "..."
     return f"'{text}'"
 
 
 def kind(value: object) -> str:
+    """What a value is, in the words of someone who writes the file, not of Python."""
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+        return _("an object")
+    if value is None:
+        return _("null")
+    if isinstance(value, bool):
+        return _("true/false")
+    if isinstance(value, int | float):
+        return _("a number")
+    if isinstance(value, str):
+        return _("text")
+    return _("a value of another kind")
+
+
+def unsafe_character(text: str, *, message: bool = False) -> str | None:
+    """What is wrong with the first character that may not be stored, or None."""
+    found = (_UNSAFE_IN_MESSAGE if message else _UNSAFE).search(text)
+    if found is None:
+        return None
+    char = found.group()
+    code = f"U+{ord(char):04X}"
+    position = found.start() + 1
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        return _(
+            "has a broken character (%(code)s, half of an emoji or other two-part character) at character "
+            "%(position)s; save the file again from the program that made it, or retype that character"
+        ) % {"code": code, "position": position}
+    if char in "\t\r\n":
+        return _("has a tab or line break at character %(position)s; only a message's text may have one") % {
+            "position": position
+        }
+    return _(
+        "has an invisible control character (%(code)s) at character %(position)s; delete it and upload the file again"
+    ) % {"code": code, "position": position}
 
 
 def as_text(value: object) -> str | None:
@@ -124,7 +191,10 @@ def as_text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a whole number Excel kept as 17.0 was typed as 17
     if isinstance(value, int | float):
-        return str(value)
+        try:
+            return str(value)
+        except ValueError:  # an integer of thousands of digits: not a value of this format
+            return None
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if isinstance(value, dt.date | dt.time):
@@ -150,6 +220,18 @@ class FieldReader:
         text = as_text(value)
         if text is None:
             self.fail(name, f"{label} must be plain text, not {kind(value)}")
+            return ""
+        problem = unsafe_character(text, message=name == "text")
+        if problem:
+            self.fail(name, f"{label} {problem}")
+            return ""
+        longest = self.ctx.limits.lengths.get("transcript_id" if name == "id" else name)
+        if longest is not None and len(text) > longest:
+            self.fail(
+                name,
+                _("%(label)s is %(length)s characters long; at most %(longest)s are allowed: shorten it")
+                % {"label": label, "length": f"{len(text):,}", "longest": f"{longest:,}"},
+            )
             return ""
         if required and not text:
             self.fail(name, f"{label} is empty" if name == "text" else f"{label} is missing")
@@ -201,25 +283,47 @@ class FieldReader:
                 return True
             if word in FALSE_WORDS:
                 return False
-        self.fail("first_contact", f"first_contact {show(value)} is not true or false")
+        self.fail(
+            "first_contact",
+            _("first_contact %(value)s is not true or false; write true or false (or yes/no, 1/0), or leave it empty")
+            % {"value": show(value) if text is not None else kind(value)},
+        )
         return True
 
     def sent_at(self, value: object) -> dt.datetime | None:
         if isinstance(value, dt.datetime):
-            return value  # a real spreadsheet date and time: naive, so local
+            return self._in_range(value, value)  # a real spreadsheet date and time: naive, so local
         if value is None or (isinstance(value, str) and not value.strip()):
             self.fail("sent_at", "sent_at is missing")
             return None
         text = as_text(value)
         parsed = None
-        if isinstance(value, str) and text and len(text) > 10:  # a bare date has no time
+        longest = self.ctx.limits.lengths.get("sent_at", 64)
+        if isinstance(value, str) and text and 10 < len(text) <= longest:  # a bare date has no time
             try:
                 parsed = dt.datetime.fromisoformat(text)
             except ValueError:
                 parsed = None
         if parsed is None:
-            self.fail("sent_at", f"sent_at {show(value)} is not an ISO 8601 date and time")
-        return parsed
+            self.fail(
+                "sent_at",
+                _("sent_at %(value)s is not a date and time: write it as %(example)s or %(utc)s")
+                % {"value": show(value), "example": TIMESTAMP_EXAMPLE, "utc": TIMESTAMP_EXAMPLE_UTC},
+            )
+            return None
+        return self._in_range(parsed, value)
+
+    def _in_range(self, moment: dt.datetime, value: object) -> dt.datetime | None:
+        """The moment if its date as written is a sane one, checked before any zone
+        conversion (year 9999 at -12:00 has no UTC; year 0001 cannot be stored)."""
+        if FIRST_DATE <= moment.date() <= LAST_DATE:
+            return moment
+        self.fail(
+            "sent_at",
+            _("sent_at %(value)s is not between %(first)s and %(last)s: check the year")
+            % {"value": show(value), "first": FIRST_DATE.isoformat(), "last": LAST_DATE.isoformat()},
+        )
+        return None
 
     def sender(self, value: object) -> str:
         sender = self.text("sender", value, required=True).lower()

@@ -35,6 +35,7 @@ from scoring.selectors import chunk_transcript_inputs
 from scoring.services.bulk import rows_insert
 from scoring.services.lease import lease_kept
 from scoring.services.overrides import score_overrides_carry, score_overrides_in_force
+from scoring.services.tallies import GROUP, score_groups, tallies_move
 
 logger = logging.getLogger(__name__)
 
@@ -115,18 +116,28 @@ def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> b
             return False
         # Lock the transcripts so two batches scoring the same one take turns; one
         # uploaded again since it was read here is the newer batch's to score.
-        now_hashes = dict(
-            Transcript.objects.select_for_update()
+        # The same read brings what the dashboard groups by, copied onto each score.
+        locked = {
+            pk: (digest, dashboard_columns(channel_id, cso_name, started_at))
+            for pk, digest, channel_id, cso_name, started_at in Transcript.objects.select_for_update()
             .filter(pk__in=list(judged))
             .order_by("pk")
-            .values_list("pk", "content_hash")
-        )
-        ids = [pk for pk, digest in judged.items() if now_hashes.get(pk) == digest]
+            .values_list("pk", "content_hash", "channel_id", "cso_name", "started_at")
+        }
+        ids = [pk for pk, digest in judged.items() if pk in locked and locked[pk][0] == digest]
         keep = set(ids)
         new_rows = [row for row in new_rows if row[0] in keep]
         carried = score_overrides_in_force(transcript_ids=ids)
-        Score.objects.filter(is_current=True, transcript_id__in=ids).update(is_current=False)
-        rows_insert(Score, _SCORE_FIELDS, [(*row, now, True, batch_id, chunk_id) for row in new_rows])
+        superseded = Score.objects.filter(is_current=True, transcript_id__in=ids)
+        removed = score_groups(superseded)
+        superseded.update(is_current=False)
+        rows = [(*row, *locked[row[0]][1], now, True, batch_id, chunk_id) for row in new_rows]
+        tallies_move(removed=removed, added=(_group(row) for row in rows))
+        rows_insert(
+            Score,
+            _SCORE_FIELDS,
+            rows,
+        )
         score_overrides_carry(in_force=carried, chunk_id=chunk_id)
         scored = len({row[0] for row in new_rows}) + (len(judged) - len(ids))
         # The batch row last: every chunk of the batch updates it, so its lock is
@@ -141,7 +152,8 @@ def chunk_score(*, chunk_id: int, token: str, policy: Policy | None = None) -> b
 
 
 # The columns of a new score, in the order of the rows _score_inputs makes, then the
-# four every score of the chunk shares (scored_at, is_current, batch, chunk).
+# transcript's dashboard columns, then the four every score of the chunk shares
+# (scored_at, is_current, batch, chunk).
 _SCORE_FIELDS = (
     "transcript_id",
     "parameter_id",
@@ -160,11 +172,28 @@ _SCORE_FIELDS = (
     "zone_label",
     "scorer_version",
     "content_hash",
+    "channel_id",
+    "cso_name",
+    "started_on",
     "scored_at",
     "is_current",
     "batch_id",
     "chunk_id",
 )
+
+
+_GROUP_AT = [_SCORE_FIELDS.index(name) for name in GROUP]
+
+
+def _group(row: tuple) -> tuple:
+    return tuple(row[at] for at in _GROUP_AT)
+
+
+def dashboard_columns(channel_id: int, cso_name: str, started_at: dt.datetime | None) -> tuple:
+    """The transcript's values a score keeps for the dashboard: its channel, its CSO and
+    the day it started in the site's zone (as the score list's date filter reads it)."""
+    day = started_at.astimezone(timezone.get_default_timezone()).date() if started_at else None
+    return channel_id, cso_name, day
 
 
 def _score_inputs(policy: Policy, inputs) -> tuple[dict[int, str], list[tuple], list[dict]]:

@@ -41,6 +41,7 @@ from rules.transcript import TranscriptIn
 from scoring.choices import BatchKind, BatchStatus, ChunkStatus
 from scoring.models import Message, ScoringChunk, Transcript, UploadBatch
 from scoring.parsers import Limits, UploadReader, parse_upload
+from scoring.parsers.fields import FIELD_LENGTHS
 from scoring.queue import send_ingest_batch, send_score_chunk
 from scoring.selectors import upload_vocabulary
 from scoring.services.chunks import batch_enqueue, batch_finish_if_done
@@ -64,7 +65,17 @@ def upload_limits() -> Limits:
         messages=settings.UPLOAD_MAX_MESSAGES,
         message_chars=settings.UPLOAD_MAX_MESSAGE_CHARS,
         xlsx_uncompressed=settings.UPLOAD_MAX_XLSX_BYTES,
+        lengths=upload_field_lengths(),
     )
+
+
+def upload_field_lengths() -> dict[str, int]:
+    """The longest value of each uploaded text field: the models' own max_length."""
+    own = [name for name in FIELD_LENGTHS if name not in ("sent_at", "transcript_id")]
+    transcript = {name: Transcript._meta.get_field(name).max_length for name in own}
+    transcript["transcript_id"] = Transcript._meta.get_field("external_id").max_length
+    transcript["sent_at"] = Message._meta.get_field("sent_at_raw").max_length
+    return transcript
 
 
 def upload_check_size(*, filename: str, size: int) -> None:

@@ -42,7 +42,8 @@ def test_auditor_downloads_an_evidence_pack_and_reads_it_back(auditor_client, sc
     WHEN the auditor downloads its evidence pack from the score page
     THEN it is one HTML file with no external link, holding the transcript in local
     time, the owed greeting, the reason, the directive as it stood (its version
-    then), the uploader, the override and its justification, and the edit since."""
+    then), the uploader, the override and its justification, the edit since, and the
+    owed greeting aligned with the CSO's words, each element marked, with a legend."""
     score = Score.objects.current().filter(directive__reference="SOP-PLN123-HPN2023").order_by("pk").first()
     version_then = score.directive_version
     qa = score.transcript.last_batch.uploaded_by  # the QA user who uploaded it
@@ -66,6 +67,8 @@ def test_auditor_downloads_an_evidence_pack_and_reads_it_back(auditor_client, sc
     assert "Raised above the baseline" in html and f"v{version_then + 1}" in html
     first = score.transcript.messages.order_by("position").first()
     assert first.sent_at_raw in html
+    assert 'id="evidence-table"' in html and 'id="evidence-legend"' in html
+    assert re.search(r'class="ev-mark ev-(found|typo|missing|wrong)"', html)  # a marked element, not the CSS
 
 
 def test_auditor_downloads_a_zip_of_packs_from_a_filtered_list(auditor_client):

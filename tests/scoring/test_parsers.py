@@ -19,6 +19,8 @@ CHANNELS = {"voice": False, "live_chat": False, "email": False, "social_media": 
 ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 
 UTC = dt.UTC
+WRITE_TIME = "write it as 2023-09-10 14:05:00+07:00 or 2023-09-10T14:05:00Z"
+WRITE_BOOL = "write true or false (or yes/no, 1/0), or leave it empty"
 WITA = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -416,8 +418,12 @@ CHANNEL_LIST = "email, live_chat, social_media, voice"
     [
         ({"channel": "livechat"}, "channel", f"channel 'livechat' is not one of {CHANNEL_LIST}"),
         ({"channel": ""}, "channel", "channel is missing"),
-        ({"sent_at": "2023-13-01 99:00"}, "sent_at", "sent_at '2023-13-01 99:00' is not an ISO 8601 date and time"),
-        ({"sent_at": "2023-09-10"}, "sent_at", "sent_at '2023-09-10' is not an ISO 8601 date and time"),
+        (
+            {"sent_at": "2023-13-01 99:00"},
+            "sent_at",
+            "sent_at '2023-13-01 99:00' is not a date and time: " + WRITE_TIME,
+        ),
+        ({"sent_at": "2023-09-10"}, "sent_at", "sent_at '2023-09-10' is not a date and time: " + WRITE_TIME),
         ({"sent_at": ""}, "sent_at", "sent_at is missing"),
         ({"visibility": "public"}, "visibility", "visibility 'public' is only allowed on social_media"),
         ({"visibility": "secret"}, "visibility", "visibility 'secret' is not one of private, public"),
@@ -431,7 +437,7 @@ CHANNEL_LIST = "email, live_chat, social_media, voice"
         ({"sender": ""}, "sender", "sender is missing"),
         ({"text": ""}, "text", "text is empty"),
         ({"text": "   "}, "text", "text is empty"),
-        ({"first_contact": "maybe"}, "first_contact", "first_contact 'maybe' is not true or false"),
+        ({"first_contact": "maybe"}, "first_contact", "first_contact 'maybe' is not true or false; " + WRITE_BOOL),
         ({"transcript_id": ""}, "transcript_id", "transcript_id is missing"),
         ({"cso_name": " "}, "cso_name", "cso_name is missing"),
     ],
@@ -458,7 +464,7 @@ def test_bad_csv_collects_every_error():
 
     assert errors == [
         RowError("row 3", "channel", f"channel 'livechat' is not one of {CHANNEL_LIST}"),
-        RowError("row 5", "sent_at", "sent_at 'kemarin sore' is not an ISO 8601 date and time"),
+        RowError("row 5", "sent_at", "sent_at 'kemarin sore' is not a date and time: " + WRITE_TIME),
     ]
     assert str(errors[0]) == f"row 3, column channel: channel 'livechat' is not one of {CHANNEL_LIST}"
 
@@ -532,7 +538,7 @@ def test_csv_that_the_reader_cannot_read_is_a_row_error():
     [error] = errors_of("upload.csv", content)
 
     assert error.location == "row 3"
-    assert error.message.startswith("the CSV cannot be read here: ")
+    assert error.message.startswith("the CSV cannot be read from here: ")
 
 
 @pytest.mark.parametrize(
@@ -566,7 +572,7 @@ def test_xlsx_errors_name_spreadsheet_rows():
 
     assert errors == [
         RowError("row 4", "channel", f"channel 'livechat' is not one of {CHANNEL_LIST}"),
-        RowError("row 5", "sent_at", "sent_at '2023-02-30T10:00:00' is not an ISO 8601 date and time"),
+        RowError("row 5", "sent_at", "sent_at '2023-02-30T10:00:00' is not a date and time: " + WRITE_TIME),
     ]
 
 
@@ -629,10 +635,14 @@ def message(**overrides: object) -> dict[str, object]:
         ({k: v for k, v in transcript_obj().items() if k != "cso_name"}, "cso_name", "cso_name is missing"),
         ({k: v for k, v in transcript_obj().items() if k != "messages"}, "messages", "messages is missing"),
         (transcript_obj(messages=[]), "messages", "messages is empty (a transcript needs at least one message)"),
-        (transcript_obj(messages="hi"), "messages", "messages must be a list, not str"),
-        (transcript_obj(messages=["hi"]), "messages", "message 1 must be an object, not str"),
-        (transcript_obj(first_contact="maybe"), "first_contact", "first_contact 'maybe' is not true or false"),
-        (transcript_obj(first_contact=2), "first_contact", "first_contact '2' is not true or false"),
+        (transcript_obj(messages="hi"), "messages", "messages must be a list, not text"),
+        (transcript_obj(messages=["hi"]), "messages", "message 1 must be an object, not text"),
+        (
+            transcript_obj(first_contact="maybe"),
+            "first_contact",
+            "first_contact 'maybe' is not true or false; " + WRITE_BOOL,
+        ),
+        (transcript_obj(first_contact=2), "first_contact", "first_contact '2' is not true or false; " + WRITE_BOOL),
         (transcript_obj(visibility="public"), "visibility", "visibility 'public' is only allowed on social_media"),
         (
             transcript_obj(timezone="WITT"),
@@ -650,12 +660,12 @@ def message(**overrides: object) -> dict[str, object]:
         (
             transcript_obj(messages=[message(sent_at="yesterday")]),
             "message 1 sent_at",
-            "sent_at 'yesterday' is not an ISO 8601 date and time",
+            "sent_at 'yesterday' is not a date and time: " + WRITE_TIME,
         ),
         (
             transcript_obj(messages=[message(sent_at=1694333642)]),
             "message 1 sent_at",
-            "sent_at '1694333642' is not an ISO 8601 date and time",
+            "sent_at '1694333642' is not a date and time: " + WRITE_TIME,
         ),
     ],
 )
