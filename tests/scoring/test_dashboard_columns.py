@@ -119,9 +119,9 @@ def test_the_migration_fills_the_columns_and_tallies_of_scores_written_before_it
     ScoreTally.objects.all().delete()
     ReasonTally.objects.all().delete()
     executor = MigrationExecutor(connection)
-    migration = executor.loader.get_migration("scoring", "0005_score_dashboard_columns_dash")
+    migration = executor.loader.get_migration("scoring", "0007_score_dashboard_columns_dash")
     fill = migration.operations[-1]
-    state = executor.loader.project_state(("scoring", "0005_score_dashboard_columns_dash"))
+    state = executor.loader.project_state(("scoring", "0007_score_dashboard_columns_dash"))
     fill.code(state.apps, connection.schema_editor())
     score = Score.objects.current().get()
     assert (score.channel.code, score.cso_name, score.started_on) == ("live_chat", "Sari Dewi", dt.date(2023, 10, 10))
