@@ -97,7 +97,15 @@ def worker(tmp_path, settings):
     settings.MEDIA_ROOT = var_dir / "media"
     options = filesystem_transport_options(var_dir)
     log = tmp_path / "worker.log"
-    process = start_worker(name="browser", broker_url="filesystem://", var_dir=var_dir, log=log, concurrency=1)
+    # The worker cuts the chunks now (it ingests the upload): small ones, from its own settings.
+    process = start_worker(
+        name="browser",
+        broker_url="filesystem://",
+        var_dir=var_dir,
+        log=log,
+        concurrency=1,
+        extra_env={"PLN123_CHUNK_SIZE": "5"},
+    )
     try:
         with real_broker("filesystem://", options):
             yield log
