@@ -76,7 +76,7 @@ def test_publish_page_shows_the_whatif_report(live_server, browser_page, screens
     assert page.locator("#publish-examples .example-fail").count() == 1
     page.click("#whatif-start")
     page.wait_for_selector("#whatif-summary")
-    assert "would change" in page.inner_text("#whatif-summary")
+    assert "akan berubah" in page.inner_text("#whatif-summary")  # the browser speaks Indonesian
     assert "YES → NO" in page.inner_text("#whatif-transitions")
     assert page.locator("#whatif-examples tbody tr").count() >= 1
     assert page.locator("input[name=confirm_changes]").is_visible()
