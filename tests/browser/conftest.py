@@ -107,24 +107,3 @@ def browser_page(page):
 def screenshot_dir() -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS
-
-
-def ensure_roles():
-    """The groups and rights the migrations give the roles: a transactional test before
-    this one (the live server's) may have flushed them, and a flush re-creates the
-    permissions, not the groups. Read from the migrations, so it follows them."""
-    import importlib
-
-    from django.contrib.auth.models import Group, Permission
-
-    rights = [
-        (name, app, code)
-        for name, perms in importlib.import_module("policy.migrations.0003_roles").ROLES.items()
-        for app, code in perms
-    ]
-    examples = importlib.import_module("policy.migrations.0005_directive_examples_whatif").ROLE_RIGHTS
-    rights += [(name, "policy", code) for name, codes in examples.items() for code in codes]
-    rights += [(name, "whatif", "view_whatifrun") for name in ("Pusat", "Auditor")]
-    for name, app, code in rights:
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(Permission.objects.get(content_type__app_label=app, codename=code))

@@ -9,8 +9,9 @@ import re
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, ensure_roles, login, shoot
+from tests.browser.conftest import PASSWORD, login, shoot
 from tests.conftest import DEV_DATA
+from tests.roles import ensure_roles
 from tests.workers import filesystem_transport_options, real_broker, start_worker, stop_worker
 
 # Transactional: the live server's thread and the worker process read what the test wrote.

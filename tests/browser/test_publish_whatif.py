@@ -12,10 +12,9 @@ from policy.models import Channel, Directive, DirectiveExample, GreetingTemplate
 from policy.seed import HPN_OPENING, sop_seed
 from policy.services import directive_content_save
 from scoring.services import chunks, ingest
-from tests.browser.conftest import ensure_roles
 from tests.conftest import DEV_DATA
 from tests.factories import UserFactory
-from tests.roles import PUSAT
+from tests.roles import PUSAT, ensure_roles
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
