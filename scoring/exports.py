@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import BinaryIO
 
 from django.utils import timezone
 
@@ -99,32 +100,44 @@ def xlsx_dates(sheet, score: Score, row: list, zone_of) -> list:
     return row
 
 
-def render_scores(scores: Iterable[Score], fmt: str) -> bytes:
-    """The export as bytes, ``fmt`` being ``csv`` or ``xlsx``."""
+def write_scores(scores: Iterable[Score], fmt: str, out: BinaryIO) -> int:
+    """Write the export to the binary file ``out`` row by row, ``fmt`` being ``csv`` or
+    ``xlsx``, and return how many scores it holds. Nothing is kept but the row being
+    written (an XLSX is streamed by openpyxl's write-only mode), so a million scores
+    export in the memory of one."""
     header = COLUMNS + EXTRA_COLUMNS
     zone_of = lru_cache(maxsize=None)(zone_named)  # one alias lookup per zone label
+    count = 0
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
+        writer = csv.writer(text)
         writer.writerow(header)
         for score in scores:
             writer.writerow(score_row(score, zone_of))
-        return buffer.getvalue().encode("utf-8")
+            count += 1
+        text.flush()
+        text.detach()  # the caller owns ``out``
+        return count
     if fmt == "xlsx":
         from openpyxl import Workbook
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("scores")
         report_header(sheet, header, COLUMN_WIDTHS)
-        count = 0
         for score in scores:
             sheet.append(xlsx_dates(sheet, score, score_row(score, zone_of), zone_of))
             count += 1
         report_filter(sheet, len(header), count)
-        out = io.BytesIO()
         workbook.save(out)
-        return out.getvalue()
+        return count
     raise ValueError(f"unknown export format {fmt!r} (csv or xlsx)")
+
+
+def render_scores(scores: Iterable[Score], fmt: str) -> bytes:
+    """The export as bytes (for a page's download), ``fmt`` being ``csv`` or ``xlsx``."""
+    out = io.BytesIO()
+    write_scores(scores, fmt, out)
+    return out.getvalue()
 
 
 def format_for_path(path: str) -> str:

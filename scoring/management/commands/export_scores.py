@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from scoring.exports import format_for_path, render_scores
+from scoring.exports import format_for_path, write_scores
 from scoring.models import UploadBatch
 from scoring.selectors import current_scores
 
@@ -25,5 +25,13 @@ class Command(BaseCommand):
         target = Path(path)
         if not target.parent.exists():
             raise CommandError(_("The folder %(folder)s does not exist.") % {"folder": target.parent})
-        target.write_bytes(render_scores(scores.iterator(chunk_size=500), format_for_path(path)))
-        self.stdout.write(_("wrote %(count)s score(s) to %(path)s") % {"count": scores.count(), "path": target})
+        # Streamed into a file beside the target, then renamed over it: a failed export
+        # leaves no half-written file under the name asked for.
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            with open(partial, "wb") as out:
+                count = write_scores(scores.iterator(chunk_size=2000), format_for_path(path), out)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+        self.stdout.write(_("wrote %(count)s score(s) to %(path)s") % {"count": count, "path": target})
