@@ -114,3 +114,26 @@ def test_exported_scores_agree_with_the_labels(run):
     for name in ("real1", "real2"):
         assert mismatches(_export(files / name / "export.csv"), _labels(N), fields=fields) == []
     assert mismatches(_export(files / "naive" / "export.csv"), _labels(NAIVE), fields=fields) == []
+
+
+@pytest.mark.slow
+def test_the_whatif_benchmark_runs_a_draft_in_the_background_and_counts_its_flips(tmp_path):
+    """scripts/whatif_benchmark.py at a tiny N: the run ends done, it compared every
+    transcript in scope, the mistyped number flips verdicts, and no score was written."""
+    figures = tmp_path / "whatif.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "DATABASE_URL", "CELERY_"))}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "whatif_benchmark.py"), "--transcripts", "300", "--json", str(figures)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(figures.read_text())
+    assert report["status"] == "done"
+    assert report["scores_untouched"] is True
+    assert 0 < report["in_scope"] <= 300 and report["compared"] == report["in_scope"]
+    assert report["would_change"] > 0
+    assert "done:" in result.stdout
