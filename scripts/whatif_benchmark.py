@@ -129,11 +129,9 @@ def main(argv: list[str] | None = None) -> int:
             memory.close()
             db.drop()
 
-    roles = [f"worker {n}" for n in range(1, len(workers) + 1)]
     figures = {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} CPU(s), "
-        f"Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} CPU(s), Python {platform.python_version()}",
         "transcripts_stored": options.transcripts,
         "in_scope": in_scope,
         "workers": options.workers,
