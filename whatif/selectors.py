@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from common.reasons import reason_shown
 from policy.models import Directive
 from whatif.models import WhatIfRun
 
@@ -25,6 +26,16 @@ class WhatIfReport:
         return self.run.is_finished and not self.run.errors and self.run.changed_count == 0
 
 
+def _shown(example: dict) -> dict:
+    """An example with its two reasons in the reader's language (a run stored before
+    the reasons kept their message ids shows the English text)."""
+    return {
+        **example,
+        "reason_before": reason_shown(example.get("reason_parts_before"), example["reason_before"]),
+        "reason_after": reason_shown(example.get("reason_parts_after"), example["reason_after"]),
+    }
+
+
 def latest_run(directive: Directive) -> WhatIfRun | None:
     """The newest run of the draft's current version (an older version's is stale)."""
     return directive.whatif_runs.filter(directive_version=directive.version).first()
@@ -40,7 +51,7 @@ def whatif_report(run: WhatIfRun) -> WhatIfReport:
             channels[channel] += count
             csos[cso] += count
         if len(examples) < EXAMPLES_SHOWN:
-            examples.extend(chunk_examples[: EXAMPLES_SHOWN - len(examples)])
+            examples.extend(_shown(example) for example in chunk_examples[: EXAMPLES_SHOWN - len(examples)])
     return WhatIfReport(
         run=run,
         transitions=[(b, a, n) for (b, a), n in transitions.most_common()],

@@ -23,6 +23,7 @@ from policy.choices import DirectiveKind, DirectiveStatus
 from policy.models import Directive
 from policy.selectors import policy_snapshot
 from rules import engine
+from rules.messages import reason_json
 from rules.resolver import PolicyError
 from scoring.models import Score, Transcript
 from scoring.selectors import transcript_to_input
@@ -142,6 +143,9 @@ def _compare(policy, transcripts, current: dict) -> tuple[dict, list, int, int]:
                         "after": verdict.result,
                         "reason_before": before.reason,
                         "reason_after": verdict.reason,
+                        # The same reasons as message ids, shown in the reader's language.
+                        "reason_parts_before": before.reason_parts or [],
+                        "reason_parts_after": reason_json(verdict.reason_parts),
                         "directive_before": f"{before.directive.reference} v{before.directive_version}"
                         if before.directive_id
                         else "",

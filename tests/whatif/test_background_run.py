@@ -4,9 +4,13 @@ with the run row showing its progress; a draft that changes nothing says so.
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from common.reasons import reason_shown
 from common.users import system_user
 from policy.models import Channel, Directive, GreetingTemplate
 from policy.seed import HPN_CHANNELS, HPN_OPENING
@@ -16,6 +20,7 @@ from scoring.models import Score, Transcript
 from scoring.services import chunks, ingest
 from tests.roles import PUSAT, role_user
 from whatif.models import ChunkStatus, RunStatus
+from whatif.selectors import whatif_report
 from whatif.services import whatif_chunk_run, whatif_start
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +35,9 @@ def stored(seeded):
     assert batch.scored_count == COUNT
 
 
-def hpn_twin() -> Directive:
-    """A draft that says exactly what HPN says, where HPN says it, ahead of it."""
+def hpn_twin(opening: str = HPN_OPENING) -> Directive:
+    """A draft that says what HPN says (``opening``, HPN's greeting unless told), where
+    HPN says it, ahead of it."""
     hpn = Directive.objects.get(reference="SOP-PLN123-HPN2023")
     twin = Directive(reference="SOP-PLN123-HPN-TWIN", title="HPN again", priority=hpn.priority + 1)
     fields = {
@@ -45,7 +51,7 @@ def hpn_twin() -> Directive:
         directive=twin,
         fields={},
         channels=Channel.objects.filter(code__in=HPN_CHANNELS),
-        templates=[GreetingTemplate(element="opening", text=HPN_OPENING)],
+        templates=[GreetingTemplate(element="opening", text=opening)],
         user=system_user(),
         reason="what-if test",
     )
@@ -83,3 +89,31 @@ def test_whatif_over_thousands_runs_in_chunks_with_progress_and_changes_nothing(
 
     page = client.get(publish_url).content.decode()
     assert "This draft changes nothing" in page
+
+
+def test_the_examples_of_a_whatif_give_their_reasons_in_the_readers_language(stored, client):
+    """GIVEN a draft ahead of HPN whose greeting has a mistyped number, its what-if run
+    WHEN Pusat reads the publish page in Indonesian, then in English
+    THEN each side-by-side example gives both reasons in that language."""
+    draft = hpn_twin(HPN_OPENING.replace("PLN 123 ", "PLN 132 "))
+    run = whatif_start(directive=draft, user=system_user(), chunk_size=500)
+    for chunk_id in run.chunks.values_list("pk", flat=True):
+        assert whatif_chunk_run(chunk_id=chunk_id)
+    with translation.override("id"):
+        report = whatif_report(run)
+    assert report.examples, "the mistyped number flips verdicts"
+    example = report.examples[0]
+    assert example["reason_after"] != example["reason_parts_after"] and example["reason_after"]
+    with translation.override("id"):
+        indonesian = reason_shown(example["reason_parts_after"], "")
+        before = reason_shown(example["reason_parts_before"], "")
+    assert example["reason_after"] == indonesian and example["reason_before"] == before
+    with translation.override("en"):
+        english = whatif_report(run).examples[0]
+    assert english["reason_after"] != indonesian and english["reason_before"] != before
+
+    client.force_login(role_user(PUSAT))
+    page = client.get(
+        reverse("admin:policy_directive_publish", args=[draft.pk]), HTTP_ACCEPT_LANGUAGE="id"
+    ).content.decode()
+    assert html.escape(indonesian) in page and html.escape(english["reason_after"]) not in page
