@@ -127,7 +127,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
-        "polling_interval": 0.5,
+        # How long a worker sleeps when it finds no message it may take. With one
+        # message in hand at a time (prefetch 1, acks late), it also finds none until
+        # it has acknowledged the chunk it scored, so this is the pause between two
+        # chunks: short, as an idle worker's look at the folder costs next to nothing.
+        "polling_interval": env_int("PLN123_BROKER_POLL_MS", 50, minimum=10) / 1000,
     }
     if CELERY_BROKER_URL.startswith("filesystem://")
     else {
