@@ -30,7 +30,7 @@ class Command(BaseCommand):
         partial = target.with_name(f".{target.name}.partial")
         try:
             with open(partial, "wb") as out:
-                count = write_scores(scores.iterator(chunk_size=2000), format_for_path(path), out)
+                count = write_scores(scores, format_for_path(path), out)
             partial.replace(target)
         finally:
             partial.unlink(missing_ok=True)
