@@ -226,7 +226,10 @@ class Worker:
 
 
 def start_beat(env: Env, log: Path) -> subprocess.Popen:
-    """The scheduler that sends the sweeper task (the kill stage needs it)."""
+    """The scheduler that sends the sweeper task (the kill stage needs it). Its schedule
+    file goes in the run's folder, made first: beat cannot create it in a folder that
+    does not exist yet, and then never sends the sweeper (it logs and carries on)."""
+    env.var_dir.mkdir(parents=True, exist_ok=True)
     handle = open(log, "ab")  # noqa: SIM115 - closed when the process ends
     process = subprocess.Popen(
         [
@@ -363,6 +366,11 @@ def _pg_server(url: str):
 # --- brokers ----------------------------------------------------------------------------
 
 
+# The prefix of the keys kombu's Redis transport keeps its queue bindings under
+# (``_kombu.binding.<exchange>`` or, in newer versions, ``_kombu.binding_<name>``).
+BINDINGS = "_kombu.binding"
+
+
 class Broker:
     """The embedded filesystem broker (a folder per run, under PLN123_VAR_DIR) or a
     Redis database that must hold nothing else while the benchmark runs: the queues'
@@ -389,7 +397,9 @@ class Broker:
                     f"--broker-url {self.url}: {len(others)} other client(s) use that Redis database (a worker "
                     "there would take the benchmark's tasks); give it one nobody uses (redis://127.0.0.1:6379/N)."
                 )
-            keys = client.dbsize()
+            # kombu's bindings of the site's own queues, left by an earlier run, are
+            # not tasks: they are dropped before each run like the queues themselves.
+            keys = sum(1 for key in client.scan_iter() if not key.startswith(BINDINGS.encode()))
             if keys:
                 raise SystemExit(
                     f"--broker-url {self.url}: that Redis database holds {keys} key(s) already; "
@@ -401,7 +411,7 @@ class Broker:
         if self.is_redis:
             client = self._client()
             names = [*queues, "unacked", "unacked_index", "unacked_mutex"]
-            names += [key for key in client.scan_iter("_kombu.binding.*")]
+            names += list(client.scan_iter(f"{BINDINGS}*"))
             if names:
                 client.delete(*names)
 

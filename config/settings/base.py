@@ -161,7 +161,7 @@ CELERY_BEAT_SCHEDULE = {
 # "Performance"), and the lease on a chunk: the worker renews it every third of this
 # while it scores, so a chunk whose lease ran out belongs to a dead worker and is taken
 # back (by the sweeper, or by the next worker that finishes a chunk).
-SCORING_CHUNK_SIZE = env_int("PLN123_CHUNK_SIZE", 500, minimum=1)
+SCORING_CHUNK_SIZE = env_int("PLN123_CHUNK_SIZE", 1000, minimum=1)
 SCORING_CLAIM_TIMEOUT_SECONDS = env_int("PLN123_CLAIM_TIMEOUT", 30, minimum=10)
 # The longest one chunk may take, renewals or not: a chunk still running then is stuck.
 SCORING_CHUNK_TIME_LIMIT_SECONDS = env_int("PLN123_CHUNK_TIME_LIMIT", 600, minimum=10)
