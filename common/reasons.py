@@ -13,15 +13,16 @@ from collections.abc import Iterable, Mapping
 
 from django.utils.translation import gettext
 
-from rules.messages import Message, reason_json, render
+from rules.messages import Message, Translate, reason_json, render
 
 
-def reason_shown(parts: Iterable[Mapping] | None, english: str) -> str:
-    """A stored reason (``reason_parts``) in the active language, else its English text."""
+def reason_shown(parts: Iterable[Mapping] | None, english: str, translate: Translate = gettext) -> str:
+    """A stored reason (``reason_parts``) in the active language, else its English text.
+    ``translate`` may be a cached ``gettext`` where many reasons are shown in one language."""
     parts = list(parts or ())
     if not parts:
         return english
-    return render(parts, gettext)
+    return render(parts, translate)
 
 
 def messages_shown(parts: Iterable[Message], english: str = "") -> str:

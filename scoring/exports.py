@@ -14,9 +14,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from common.reasons import reason_shown
 from common.spreadsheet import neutralise
 from common.xlsx import date_cell, report_filter, report_header
-from rules.messages import render
 from scoring.models import Score, ScoreOverride
 from scoring.selectors import zone_named
 
@@ -59,7 +59,7 @@ class ExportRow:
     parameter_code: str
     parameter_name: str
     result: str
-    directive: str
+    directive: str | None  # the deciding document's reference; None when none decided
     directive_version: int | None
     expected_greeting: str
     reason: str
@@ -81,7 +81,7 @@ class ExportRow:
             score.parameter.code,
             score.parameter.name,
             score.result,
-            score.directive.reference if score.directive else "",
+            score.directive.reference if score.directive else None,
             score.directive_version,
             score.expected_greeting,
             score.reason,
@@ -120,17 +120,13 @@ def export_rows(scores: QuerySet[Score], chunk_size: int = 2000) -> Iterator[Exp
     """The rows of an export of ``scores`` (in its order) as plain values, streamed from
     the database: no model instances, and QA's latest override of each score from one
     query over the few scores that have one."""
-    overrides: dict[int, tuple[str, str]] = {}
-    for score_id, result, justification in (
-        ScoreOverride.objects.filter(score__in=scores.order_by().values("pk"))
-        .newest_first()
-        .values_list("score_id", "result", "justification")
-    ):
-        overrides.setdefault(score_id, (result, justification))
+    overrides = ScoreOverride.objects.filter(score__in=scores.order_by().values("pk")).in_force_by_score(
+        "result", "justification"
+    )
     rows = scores.prefetch_related(None).values_list("pk", *_ROW_COLUMNS)
     for pk, *values in rows.iterator(chunk_size=chunk_size):
-        values[6] = values[6] or ""  # no directive decided
-        yield ExportRow(*values, overrides.get(pk))
+        override = overrides.get(pk)
+        yield ExportRow(*values, (override["result"], override["justification"]) if override else None)
 
 
 def score_row(row: ExportRow, zone_of, translate=gettext) -> list[str]:
@@ -147,7 +143,7 @@ def score_row(row: ExportRow, zone_of, translate=gettext) -> list[str]:
         row.parameter_code,
         row.parameter_name,
         override[0] if override else row.result,
-        row.directive,
+        row.directive or "",
         row.directive_version if row.directive_version is not None else "",
         row.expected_greeting,
         row.reason,
@@ -158,7 +154,7 @@ def score_row(row: ExportRow, zone_of, translate=gettext) -> list[str]:
         local_text,
         timezone.localtime(row.scored_at).isoformat(timespec="seconds"),
         row.scorer_version,
-        render(row.reason_parts, translate) if row.reason_parts else row.reason,
+        reason_shown(row.reason_parts, row.reason, translate),
     ]
     return [neutralise(v) for v in values]
 

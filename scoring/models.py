@@ -355,6 +355,15 @@ class ScoreOverrideQuerySet(models.QuerySet):
         """The override in force first, then the older ones (the trail)."""
         return self.order_by(*OVERRIDE_NEWEST_FIRST)
 
+    def in_force_by_score(self, *fields: str) -> dict[int, dict]:
+        """The override in force on each score these overrides are of (the newest wins),
+        by score id, as ``values("score_id", *fields)`` rows; one query, and only the
+        scores QA overrode are in it."""
+        latest: dict[int, dict] = {}
+        for row in self.order_by("score_id", *OVERRIDE_NEWEST_FIRST).values("score_id", *fields):
+            latest.setdefault(row["score_id"], row)  # newest first within each score
+        return latest
+
 
 class ScoreOverride(models.Model):
     """QA's correction of an automatic result, with a written justification. Rows

@@ -20,38 +20,44 @@ ROOT = Path(__file__).resolve().parent.parent
 N, NAIVE, SEED = 200, 20, 3
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("bench")
-    figures = workdir / "figures.json"
+def run_script(name: str, *args: str, timeout: int) -> subprocess.CompletedProcess:
+    """One of scripts/ run as anyone would run it: the SQLite default and the embedded
+    broker (no test settings, database or broker of this process leak into it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "DATABASE_URL", "CELERY_"))}
     env.pop("BENCH_DATABASE_URL", None)
     env.pop("BENCH_BROKER_URL", None)
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "benchmark.py"),
-            "--transcripts",
-            str(N),
-            "--naive-transcripts",
-            str(NAIVE),
-            "--kill-transcripts",
-            str(N),
-            "--kill-timeout",
-            "5",
-            "--seed",
-            str(SEED),
-            "--timeout",
-            "600",
-            "--workdir",
-            str(workdir / "files"),
-            "--json",
-            str(figures),
-        ],
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / name), *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("bench")
+    figures = workdir / "figures.json"
+    result = run_script(
+        "benchmark.py",
+        "--transcripts",
+        str(N),
+        "--naive-transcripts",
+        str(NAIVE),
+        "--kill-transcripts",
+        str(N),
+        "--kill-timeout",
+        "5",
+        "--seed",
+        str(SEED),
+        "--timeout",
+        "600",
+        "--workdir",
+        str(workdir / "files"),
+        "--json",
+        str(figures),
         timeout=1500,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
@@ -121,15 +127,7 @@ def test_the_whatif_benchmark_runs_a_draft_in_the_background_and_counts_its_flip
     """scripts/whatif_benchmark.py at a tiny N: the run ends done, it compared every
     transcript in scope, the mistyped number flips verdicts, and no score was written."""
     figures = tmp_path / "whatif.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_", "DATABASE_URL", "CELERY_"))}
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "whatif_benchmark.py"), "--transcripts", "300", "--json", str(figures)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_script("whatif_benchmark.py", "--transcripts", "300", "--json", str(figures), timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(figures.read_text())
     assert report["status"] == "done"

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from scoring.choices import Result
-from scoring.models import OVERRIDE_NEWEST_FIRST, Score, ScoreOverride
+from scoring.models import Score, ScoreOverride
 
 _BULK = 500  # rows per bulk statement
 
@@ -36,25 +36,19 @@ def score_overrides_in_force(*, transcript_ids: list[int]) -> list[dict]:
     query; only the scores QA overrode come back."""
     if not transcript_ids:
         return []
-    latest: dict[int, dict] = {}
-    rows = (
-        ScoreOverride.objects.filter(score__is_current=True, score__transcript_id__in=transcript_ids)
-        .order_by("score_id", *OVERRIDE_NEWEST_FIRST)
-        .values(
-            "pk",
-            "score_id",
-            "result",
-            "justification",
-            "created_by_id",
-            "score__transcript_id",
-            "score__parameter_id",
-            "score__result",
-            "score__content_hash",
-        )
+    in_force = ScoreOverride.objects.filter(
+        score__is_current=True, score__transcript_id__in=transcript_ids
+    ).in_force_by_score(
+        "pk",
+        "result",
+        "justification",
+        "created_by_id",
+        "score__transcript_id",
+        "score__parameter_id",
+        "score__result",
+        "score__content_hash",
     )
-    for row in rows:
-        latest.setdefault(row["score_id"], row)  # newest first within each score
-    return list(latest.values())
+    return list(in_force.values())
 
 
 def score_overrides_carry(*, in_force: list[dict], chunk_id: int) -> None:
