@@ -34,6 +34,8 @@ from common.users import system_user
 from policy.models import Channel, Directive, GreetingTemplate
 from policy.seed import HPN_CHANNELS, HPN_OPENING
 from policy.services import directive_content_save
+mistyped = HPN_OPENING.replace("PLN 123 selamat", "PLN 132 selamat")
+assert mistyped != HPN_OPENING, "the seeded HPN greeting no longer holds 'PLN 123 selamat'"
 hpn = Directive.objects.get(reference="SOP-PLN123-HPN2023")
 draft = Directive(reference="SOP-PLN123-HPN-TYPO", title="HPN with a mistyped number", priority=hpn.priority + 1)
 for name in ("kind", "valid_from_date", "valid_from_time", "valid_until_date", "valid_until_time",
@@ -41,7 +43,7 @@ for name in ("kind", "valid_from_date", "valid_from_time", "valid_until_date", "
     setattr(draft, name, getattr(hpn, name))
 directive_content_save(
     directive=draft, fields={}, channels=Channel.objects.filter(code__in=HPN_CHANNELS),
-    templates=[GreetingTemplate(element="opening", text=HPN_OPENING.replace("PLN 123 selamat", "PLN 132 selamat"))],
+    templates=[GreetingTemplate(element="opening", text=mistyped)],
     user=system_user(), reason="what-if benchmark",
 )
 """
