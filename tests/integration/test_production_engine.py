@@ -144,7 +144,16 @@ def test_a_killed_workers_chunk_is_rescored_by_another_after_its_lease(seeded, t
                 done and ScoringChunk.objects.filter(status=ChunkStatus.CLAIMED, claimed_by__startswith="w1@").exists()
             )
 
-        wait_for(w1_holds_a_chunk, timeout=180, interval=0.05, what="w1 to hold a chunk", log=log)
+        # A chunk of 100 takes w1 a fraction of a second: between seeing it hold one and
+        # the kill, it may finish it. So w1 is frozen first (SIGSTOP stops it between
+        # two instructions), and killed only if it still holds a chunk; else it goes on
+        # and the next chunk it claims is tried.
+        for _attempt in range(20):
+            wait_for(w1_holds_a_chunk, timeout=180, interval=0.05, what="w1 to hold a chunk", log=log)
+            os.killpg(w1.pid, signal.SIGSTOP)
+            if ScoringChunk.objects.filter(status=ChunkStatus.CLAIMED, claimed_by__startswith="w1@").exists():
+                break
+            os.killpg(w1.pid, signal.SIGCONT)
         os.killpg(w1.pid, signal.SIGKILL)
         killed_at = time.monotonic()
         w1.wait(timeout=10)
